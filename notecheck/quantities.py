@@ -1,0 +1,186 @@
+"""Doses, concentrations and volumes written in the many shapes notes use, attached to their drug.
+
+"0.5 cc of 0.5% Marcaine", "1/2 cc", "1cc of a 10cc solution of Marcaine 0.5% and 100 milligrams of
+methylprednisolone", "Kenalog 40 mg/1 mL", "0.5 mL per level", "a total of 3 mL" (facet-rules.md §6).
+Everything here is a pure function of one sentence's text and the drug mentions in it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_WORD_NUMBERS = {
+    "one-half": 0.5, "one half": 0.5, "half": 0.5, "one-quarter": 0.25, "a quarter": 0.25,
+    "one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "six": 6.0, "ten": 10.0,
+}
+_NUM = (r"(?:\d+\s*/\s*\d+(?:st|nd|rd|th)?|\d*\.\d+|\d+(?:\.\d+)?|one[- ]half|one[- ]quarter|a quarter|half|"
+        r"one|two|three|four|five|six|ten)")
+_ML = r"(?:cc'?s?|c\.c\.|ml'?s?|milli-?lit(?:er|re)s?)(?![A-Za-z])"
+VOLUME = re.compile(
+    rf"(?<![A-Za-z0-9.])(?P<total>(?:a\s+)?total(?:\s+volume)?\s+of\s+)?(?P<lo>{_NUM})(?:\s*(?:-|–|to)\s*(?P<hi>{_NUM}))?"
+    rf"\s*(?:(?:of\s+(?:a|an|one)\s+)?{_ML})",
+    re.I,
+)
+CONCENTRATION = re.compile(
+    r"(?<![A-Za-z0-9.])(?:(?P<pct>\d*\.?\d+\s*%)|(?P<mgml>\d+(?:\.\d+)?\s*(?:mg|mcg)\s*(?:/|per)\s*(?:1\s*)?(?:ml|cc)))(?![A-Za-z])",
+    re.I,
+)
+DOSE = re.compile(
+    r"(?<![A-Za-z0-9.])(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>mg|milligrams?|mcg|micrograms?|units?)(?!\s*(?:/|per)\s*(?:1\s*)?(?:ml|cc))(?![A-Za-z])",
+    re.I,
+)
+MIXTURE = re.compile(
+    rf"(?P<vol>{VOLUME.pattern})\s*(?:total\s+)?(?:of\s+)?(?:(?:a|an|the|this|same)\s+)?(?:(?:{_NUM})\s*{_ML}\s+)?"
+    r"(?:(?:\d*\.?\d+\s*%|\d+\s*mg\s*/\s*ml)\s+)?(?:steroid\s+|treatment\s+|injectate\s+|local\s+anesthetic\s+)?"
+    r"(?:solution|mixture|mix|combination|cocktail|injectate|preparation|medications?|medication\s+mixture)\b",
+    re.I,
+)
+_CONTRAST_STRENGTH = re.compile(r"^\s*-?\s*(?:m\s*-?\s*)?(?P<n>1[4-9]0|2[0-9]0|3[0-7]0)(?![0-9])", re.I)
+_ATTACH_BEFORE = re.compile(
+    r"^\s*(?:of\s+)?(?:(?:a|an|the)\s+)?(?:(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?)\s*(?:of\s+)?)?"
+    r"(?:(?:preservative[- ]free|pf|plain|sterile|nonionic|non-ionic)\s+)*$",
+    re.I,
+)
+_ATTACH_AFTER = re.compile(
+    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:,?\s*(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:(-]?\s*(?:x\s*)?$",
+    re.I,
+)
+_DOSE_BEFORE = re.compile(r"^\s*(?:o[fn]\s+)?(?:(?:preservative[- ]free|pf)\s+)?$", re.I)
+_DOSE_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?(?:,?\s*\d*\.?\d+\s*%\s*)?[,:(-]?\s*$", re.I)
+_CONC_BEFORE = re.compile(r"^\s*(?:of\s+)?(?:(?:preservative[- ]free|pf|plain)\s+)?(?:solution\s+of\s+)?$", re.I)
+_CONC_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?[,:(-]?\s*$", re.I)
+_MIX_GAP_BREAK = re.compile(r"\bwas\b|\bwere\b|;|\binjected\b|\.\s", re.I)
+
+
+def parse_number(text: str) -> float | None:
+    t = text.strip().lower()
+    t = re.sub(r"(st|nd|rd|th)$", "", t)
+    if t in _WORD_NUMBERS:
+        return _WORD_NUMBERS[t]
+    if "/" in t:
+        num, den = (p.strip() for p in t.split("/", 1))
+        try:
+            return float(num) / float(den) if float(den) else None
+        except ValueError:
+            return None
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def _volume_value(m: re.Match) -> float | None:
+    lo = parse_number(m["lo"])
+    hi = parse_number(m["hi"]) if m["hi"] else None
+    value = hi if hi is not None else lo
+    return round(value, 4) if value is not None and 0 < value <= 100 else None
+
+
+def normalise_concentration(text: str) -> str:
+    t = re.sub(r"\s+", "", text.lower())
+    if t.endswith("%"):
+        num = t[:-1]
+        return f"{'0' + num if num.startswith('.') else num}%"
+    m = re.match(r"(\d+(?:\.\d+)?)(mg|mcg)(?:/|per)(?:1)?(?:ml|cc)", t)
+    return f"{m.group(1)} {m.group(2)}/mL" if m else text.strip()
+
+
+def normalise_dose(num: str, unit: str) -> str:
+    unit = unit.lower()
+    unit = {"milligram": "mg", "milligrams": "mg", "microgram": "mcg", "micrograms": "mcg", "unit": "units"}.get(unit, unit)
+    value = float(num)
+    return f"{int(value) if value.is_integer() else value:g} {unit}"
+
+
+@dataclass
+class DrugQuantities:
+    concentration: str | None = None
+    dose: str | None = None
+    volume_ml: float | None = None
+    #: Where each value was read, as (start, end) offsets into the sentence.
+    spans: tuple[tuple[int, int], ...] = ()
+
+
+def attribute_quantities(sentence: str, drugs: list[tuple[int, int]], contrast: list[bool] | None = None) -> list[DrugQuantities]:
+    """For each drug mention (offsets into ``sentence``), the concentration, dose and volume written for it.
+
+    A volume attached to the drug ("0.5 cc of Marcaine", "Marcaine 0.5%, 1 mL") wins over the volume of
+    a mixture that contains it ("1cc of a 10cc solution of Marcaine and Depo-Medrol").
+    """
+    contrast = contrast or [False] * len(drugs)
+    volumes = [(m.start(), m.end(), _volume_value(m)) for m in VOLUME.finditer(sentence)]
+    volumes = [v for v in volumes if v[2] is not None]
+    concs = [(m.start(), m.end(), normalise_concentration(m.group())) for m in CONCENTRATION.finditer(sentence)]
+    doses = [(m.start(), m.end(), normalise_dose(m["num"], m["unit"])) for m in DOSE.finditer(sentence)]
+    mixtures = [(m.start(), m.end(), _volume_value(m)) for m in MIXTURE.finditer(sentence)]
+    mixtures = [x for x in mixtures if x[2] is not None]
+    out: list[DrugQuantities] = []
+    for i, (ds, de) in enumerate(drugs):
+        prev_end = drugs[i - 1][1] if i else 0
+        next_start = drugs[i + 1][0] if i + 1 < len(drugs) else len(sentence)
+        q = DrugQuantities()
+        spans: list[tuple[int, int]] = []
+        # concentration
+        for s, e, c in reversed(concs):
+            if e <= ds and s >= prev_end and _CONC_BEFORE.match(sentence[e:ds]):
+                q.concentration = c; spans.append((s, e)); break
+        if q.concentration is None:
+            for s, e, c in concs:
+                if s >= de and e <= next_start and _CONC_AFTER.match(sentence[de:s]):
+                    q.concentration = c; spans.append((s, e)); break
+        if q.concentration is None:
+            # "a 40 mg/mL solution of Kenalog"
+            for s, e, c in reversed(concs):
+                if e <= ds and s >= prev_end and re.match(r"^\s*(?:solution|suspension|concentration)\s+of\s+$", sentence[e:ds], re.I):
+                    q.concentration = c; spans.append((s, e)); break
+        if q.concentration is None and contrast[i]:
+            m = _CONTRAST_STRENGTH.match(sentence[de:next_start])
+            if m:
+                q.concentration = m["n"]; spans.append((de + m.start("n"), de + m.end("n")))
+        # dose
+        for s, e, d in reversed(doses):
+            if e <= ds and s >= prev_end and _DOSE_BEFORE.match(sentence[e:ds]):
+                q.dose = d; spans.append((s, e)); break
+        if q.dose is None:
+            for s, e, d in doses:
+                if s >= de and e <= next_start and _DOSE_AFTER.match(sentence[de:s]):
+                    q.dose = d; spans.append((s, e)); break
+        # volume: attached to this drug
+        in_preparation = _inside_preparation(sentence, ds, mixtures)
+        if not in_preparation:
+            for s, e, v in reversed(volumes):
+                if e <= ds and s >= prev_end and _ATTACH_BEFORE.match(sentence[e:ds]):
+                    q.volume_ml = v; spans.append((s, e)); break
+            if q.volume_ml is None:
+                for s, e, v in volumes:
+                    if s >= de and e <= next_start and _ATTACH_AFTER.match(sentence[de:s]):
+                        q.volume_ml = v; spans.append((s, e)); break
+        # volume: the mixture this drug is part of
+        if q.volume_ml is None:
+            for s, e, v in reversed(mixtures):
+                if e <= ds and not _MIX_GAP_BREAK.search(sentence[e:ds]):
+                    q.volume_ml = v; spans.append((s, e)); break
+        q.spans = tuple(spans)
+        out.append(q)
+    return out
+
+
+def _inside_preparation(sentence: str, drug_start: int, mixtures: list[tuple[int, int, float | None]]) -> bool:
+    """True for a drug in the recipe of a mixture ("1/2 cc of solution (9 cc of 0.5% Marcaine with 1 cc of
+    Triamcinolone)"): the recipe's volumes are how it was made, not what was injected."""
+    for s, e, _ in mixtures:
+        gap = sentence[e:drug_start]
+        if e <= drug_start and re.search(r"\(|consisting of|containing|made (?:up )?of|prepared (?:with|from)|composed of", gap, re.I) \
+                and not _MIX_GAP_BREAK.search(gap):
+            return True
+    return False
+
+
+def standalone_volume(sentence: str) -> tuple[float, tuple[int, int]] | None:
+    """A volume in a sentence that names no drug ("0.5 mL was injected at each level")."""
+    for m in VOLUME.finditer(sentence):
+        v = _volume_value(m)
+        if v is not None:
+            return v, (m.start(), m.end())
+    return None
