@@ -36,10 +36,10 @@ MIXTURE = re.compile(
     r"(?:solution|mixture|mix|combination|cocktail|injectate|preparation|medications?|medication\s+mixture)\b",
     re.I,
 )
-_CONTRAST_STRENGTH = re.compile(r"^\s*-?\s*(?:m\s*-?\s*)?(?P<n>1[4-9]0|2[0-9]0|3[0-7]0)(?![0-9])", re.I)
+_CONTRAST_STRENGTH = re.compile(r"(?<![0-9.])(?P<n>1[4-9]0|2[0-9]0|3[0-7]0)(?![0-9])", re.I)
 _ATTACH_BEFORE = re.compile(
-    r"^\s*(?:of\s+)?(?:(?:a|an|the)\s+)?(?:(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?)\s*(?:of\s+)?)?"
-    r"(?:(?:preservative[- ]free|pf|plain|sterile|nonionic|non-ionic)\s+)*$",
+    r"^\s*(?:of\s+)?(?:(?:a|an|the)\s+)?(?:(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|preservative[- ]free|pf|plain|"
+    r"sterile|nonionic|non-ionic)\s*(?:of\s+)?)*$",
     re.I,
 )
 _ATTACH_AFTER = re.compile(
@@ -135,9 +135,10 @@ def attribute_quantities(sentence: str, drugs: list[tuple[int, int]], contrast: 
                 if e <= ds and s >= prev_end and re.match(r"^\s*(?:solution|suspension|concentration)\s+of\s+$", sentence[e:ds], re.I):
                     q.concentration = c; spans.append((s, e)); break
         if q.concentration is None and contrast[i]:
-            m = _CONTRAST_STRENGTH.match(sentence[de:next_start])
+            # "Omnipaque 240", "Isovue-M200" (the tokenizer may keep the strength inside the mention)
+            m = _CONTRAST_STRENGTH.search(sentence, ds, min(next_start, de + 12))
             if m:
-                q.concentration = m["n"]; spans.append((de + m.start("n"), de + m.end("n")))
+                q.concentration = m["n"]; spans.append((m.start("n"), m.end("n")))
         # dose
         for s, e, d in reversed(doses):
             if e <= ds and s >= prev_end and _DOSE_BEFORE.match(sentence[e:ds]):

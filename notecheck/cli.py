@@ -1,0 +1,155 @@
+"""The `notecheck` command line.
+
+    notecheck check NOTE.txt|DIR ... [--format text|json|jsonl] [--claims FILE.csv] [--billed 64493-50]
+    notecheck eval CORPUS_DIR [--gold GOLD.jsonl] [--format text|json]
+
+Reports go to standard output. Standard error carries only counts and problems, never note text
+(clinical notes are PHI), unless --debug is given.
+Exit status of `check`: 0 no error-level finding, 1 error-level findings, 2 bad usage or an unreadable note.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True,
+    # Tracebacks with local variables would print note text: never show locals.
+    pretty_exceptions_show_locals=False,
+    help="Check facet-joint procedure notes for the documentation a payer requires.",
+)
+err = Console(stderr=True, highlight=False)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class EvalFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _usage_error(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(2)
+
+
+def _configure_logging(debug: bool) -> None:
+    from .pipeline import silence_third_party_loggers
+
+    silence_third_party_loggers()
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def check(
+    paths: List[Path] = typer.Argument(..., help="Note files (.txt) or folders of notes."),
+    fmt: Format = typer.Option(Format.text, "--format", "-f", help="text for people; json (one note) or jsonl for programs."),
+    claims: Optional[Path] = typer.Option(None, "--claims", help="CSV with note_id,cpt,modifiers,units (modifiers separated by ';')."),
+    billed: Optional[List[str]] = typer.Option(None, "--billed", help="A billed code for a single note, e.g. 64493-50 (repeatable)."),
+    max_bytes: int = typer.Option(1_000_000, "--max-bytes", help="Notes larger than this are refused."),
+    debug: bool = typer.Option(False, "--debug", help="Debug logging; may include note text."),
+) -> None:
+    """Check notes and print a report for each, in input order."""
+    _configure_logging(debug)
+    from .check import check_note
+    from .claims import ClaimError, parse_billed, read_claims
+    from .reading import expand_paths, read_note_file
+
+    files = list(expand_paths(paths))
+    if not files:
+        _usage_error("no notes found (give .txt files or folders that contain them)")
+    try:
+        claim_map = read_claims(claims) if claims else {}
+        billed_codes = [parse_billed(b) for b in billed or []]
+    except ClaimError as exc:
+        _usage_error(str(exc))
+    if billed_codes and len(files) > 1:
+        _usage_error("--billed applies to a single note; use --claims FILE.csv for several notes")
+
+    out = Console(highlight=False, soft_wrap=False)
+    as_lines = fmt is Format.jsonl or (fmt is Format.json and len(files) > 1)
+    status = 0
+    unreadable = flagged = 0
+    for path in files:
+        note = read_note_file(path, max_bytes=max_bytes)
+        report = check_note(note)
+        report.billed = billed_codes or claim_map.get(report.note_id, [])
+        if report.errors:
+            unreadable += 1
+            status = 2
+        elif report.has_error_findings:
+            flagged += 1
+            status = max(status, 1)
+        if fmt is Format.text:
+            from .render import print_report
+
+            print_report(out, report, note.text)
+        elif as_lines:
+            sys.stdout.write(report.model_dump_json() + "\n")
+        else:
+            sys.stdout.write(json.dumps(report.model_dump(mode="json"), indent=2) + "\n")
+        sys.stdout.flush()
+    if len(files) > 1 or unreadable:
+        err.print(f"{len(files)} notes checked; {flagged} with error findings; {unreadable} could not be read")
+    raise typer.Exit(status)
+
+
+@app.command("eval")
+def evaluate_cmd(
+    corpus: Path = typer.Argument(..., help="Folder of NAME.txt notes with NAME.json gold files."),
+    gold: Optional[Path] = typer.Option(None, "--gold", help="JSON Lines gold records (for notes kept outside corpora/)."),
+    fmt: EvalFormat = typer.Option(EvalFormat.text, "--format", "-f"),
+    max_misses: Optional[int] = typer.Option(200, "--max-misses", help="How many misses to list (text format)."),
+) -> None:
+    """Score the pipeline against annotated notes: precision / recall / F1 per element, and each miss."""
+    _configure_logging(False)
+    from .evaluate import evaluate, load_gold
+
+    if not corpus.is_dir():
+        _usage_error(f"{corpus} is not a folder")
+    try:
+        pairs = load_gold(corpus, gold)
+    except (ValueError, KeyError, OSError) as exc:
+        _usage_error(f"cannot read gold annotations: {exc}")
+    if not pairs:
+        _usage_error(f"no gold annotations in {corpus}")
+    result = evaluate(pairs)
+    if fmt is EvalFormat.json:
+        sys.stdout.write(json.dumps(result.as_dict(), indent=2, default=str) + "\n")
+    else:
+        from .render import print_eval
+
+        print_eval(Console(highlight=False), result, str(corpus), max_misses)
+
+
+@app.command()
+def version() -> None:
+    """Print the notecheck version and the versions of its rule files."""
+    from .resources import versions
+
+    typer.echo(f"notecheck {__version__}")
+    for name, v in versions().items():
+        typer.echo(f"  {name} {v}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""`notecheck eval`: the pipeline against annotated notes, per element precision / recall / F1, and each miss.
+
+Gold files follow corpora/ANNOTATION.md: ``NAME.json`` beside ``NAME.txt``, or one JSON Lines file of
+gold records (``--gold``) for notes kept elsewhere (the real notes in ../shared stay there).
+
+Each element is scored as sets of items per note, summed over notes (micro-averaged):
+levels (joint), laterality (joint, side), medications (generic name), volume (name, mL), guidance
+(modality, negated), tolerance (documented), procedure kind (one label per note). Evidence is scored
+as the share of matched gold items whose ``evidence`` overlaps a predicted span.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .check import check_note
+from .reading import read_note_file
+from .report import NoteReport
+
+ELEMENTS = ("levels", "laterality", "medications", "volume", "guidance", "tolerance", "procedure_kind")
+EXTRA_ELEMENTS = ("derived", "injectate", "concentration", "dose", "complications", "region", "intent")
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
+                "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+
+
+@dataclass
+class Miss:
+    note_id: str
+    element: str
+    kind: str  # "missed" (in gold, not found) or "spurious" (found, not in gold)
+    item: Any
+
+
+@dataclass
+class EvalResult:
+    scores: dict[str, Score] = field(default_factory=lambda: {e: Score() for e in ELEMENTS + EXTRA_ELEMENTS})
+    misses: list[Miss] = field(default_factory=list)
+    evidence_matched: int = 0
+    evidence_total: int = 0
+    notes: int = 0
+    unreadable: list[str] = field(default_factory=list)
+    kind_confusion: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def evidence_rate(self) -> float:
+        return self.evidence_matched / self.evidence_total if self.evidence_total else 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "notes": self.notes,
+            "elements": {k: v.as_dict() for k, v in self.scores.items()},
+            "evidence_overlap": round(self.evidence_rate, 4),
+            "kind_confusion": self.kind_confusion,
+            "misses": [m.__dict__ for m in self.misses],
+            "unreadable": self.unreadable,
+        }
+
+
+# --- item extraction: the same functions read gold and predictions ---------------------------------
+
+def _levels(d: dict) -> set:
+    return {lv["joint"] for lv in d.get("levels", [])}
+
+
+def _laterality(d: dict) -> set:
+    return {(lv["joint"], lv.get("laterality")) for lv in d.get("levels", [])}
+
+
+def _derived(d: dict) -> set:
+    return {(lv["joint"], bool(lv.get("derived_from_nerves"))) for lv in d.get("levels", [])}
+
+
+def _meds(d: dict) -> set:
+    return {m["name"].lower() for m in d.get("medications", [])}
+
+
+def _volume(d: dict) -> set:
+    return {(m["name"].lower(), round(float(m["volume_ml"]), 3)) for m in d.get("medications", []) if m.get("volume_ml") is not None}
+
+
+def _injectate(d: dict) -> set:
+    return {(m["name"].lower(), bool(m.get("injectate", True))) for m in d.get("medications", [])}
+
+
+def _norm(s: str | None) -> str | None:
+    return None if s is None else "".join(str(s).lower().split())
+
+
+def _concentration(d: dict) -> set:
+    return {(m["name"].lower(), _norm(m.get("concentration"))) for m in d.get("medications", []) if m.get("concentration")}
+
+
+def _dose(d: dict) -> set:
+    return {(m["name"].lower(), _norm(m.get("dose"))) for m in d.get("medications", []) if m.get("dose")}
+
+
+def _guidance(d: dict) -> set:
+    return {(g["modality"], bool(g.get("negated"))) for g in d.get("guidance", [])}
+
+
+def _tolerance(d: dict) -> set:
+    return {"documented"} if d.get("tolerance", {}).get("documented") else set()
+
+
+def _complications(d: dict) -> set:
+    return set(d.get("tolerance", {}).get("complications", []) or [])
+
+
+def _kind(d: dict) -> set:
+    return {d.get("procedure", {}).get("kind")}
+
+
+def _region(d: dict) -> set:
+    r = d.get("procedure", {}).get("region")
+    return {r} if r else set()
+
+
+def _intent(d: dict) -> set:
+    i = d.get("procedure", {}).get("intent")
+    return {i} if i else set()
+
+
+ITEMS: dict[str, Callable[[dict], set]] = {
+    "levels": _levels, "laterality": _laterality, "medications": _meds, "volume": _volume,
+    "guidance": _guidance, "tolerance": _tolerance, "procedure_kind": _kind,
+    "derived": _derived, "injectate": _injectate, "concentration": _concentration, "dose": _dose,
+    "complications": _complications, "region": _region, "intent": _intent,
+}
+
+
+# --- corpus loading -----------------------------------------------------------------------------------
+
+def load_gold(corpus: Path, gold_file: Path | None = None) -> list[tuple[Path, dict]]:
+    """(note path, gold record) pairs, sorted by note id."""
+    pairs: list[tuple[Path, dict]] = []
+    if gold_file is not None:
+        for line_no, line in enumerate(gold_file.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{gold_file}:{line_no}: not valid JSON ({exc.msg})") from None
+            pairs.append((corpus / f"{record['note_id']}.txt", record))
+    else:
+        for gold_path in sorted(corpus.glob("*.json")):
+            try:
+                record = json.loads(gold_path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{gold_path}: not valid JSON ({exc.msg})") from None
+            pairs.append((gold_path.with_suffix(".txt"), record))
+    return sorted(pairs, key=lambda p: p[0].stem)
+
+
+def _evidence_span(text: str, item: dict) -> tuple[int, int] | None:
+    evidence = item.get("evidence")
+    if not evidence:
+        return None
+    start = -1
+    for _ in range(int(item.get("evidence_occurrence", 1))):
+        start = text.find(evidence, start + 1)
+        if start < 0:
+            return None
+    return start, start + len(evidence)
+
+
+def _overlaps(span: tuple[int, int], spans: Iterable) -> bool:
+    return any(s < span[1] and span[0] < e for s, e in spans)
+
+
+def score_evidence(text: str, gold: dict, pred: dict, result: EvalResult) -> None:
+    """For gold items with evidence that were found: does a predicted span overlap the evidence?"""
+    keyed = (
+        ("levels", "joint", lambda x: x["joint"]),
+        ("medications", "name", lambda x: x["name"].lower()),
+        ("guidance", "modality", lambda x: (x["modality"], bool(x.get("negated")))),
+    )
+    for element, _, key in keyed:
+        predicted = {key(x): x.get("spans", []) for x in pred.get(element, [])}
+        for item in gold.get(element, []):
+            span = _evidence_span(text, item)
+            if span is None or key(item) not in predicted:
+                continue
+            result.evidence_total += 1
+            if _overlaps(span, predicted[key(item)]):
+                result.evidence_matched += 1
+
+
+def evaluate(pairs: list[tuple[Path, dict]], checker: Callable = check_note) -> EvalResult:
+    result = EvalResult()
+    for path, gold in pairs:
+        note = read_note_file(path)
+        report: NoteReport = checker(note)
+        result.notes += 1
+        if report.errors:
+            result.unreadable.append(path.name)
+        pred = report.model_dump()
+        for element, items in ITEMS.items():
+            g, p = items(gold), items(pred)
+            score = result.scores[element]
+            score.tp += len(g & p)
+            score.fp += len(p - g)
+            score.fn += len(g - p)
+            if element in ELEMENTS:
+                result.misses += [Miss(report.note_id, element, "missed", x) for x in sorted(g - p, key=str)]
+                result.misses += [Miss(report.note_id, element, "spurious", x) for x in sorted(p - g, key=str)]
+        gk, pk = gold.get("procedure", {}).get("kind"), pred["procedure"]["kind"]
+        result.kind_confusion.setdefault(gk, {}).setdefault(pk, 0)
+        result.kind_confusion[gk][pk] += 1
+        if note.text:
+            score_evidence(note.text, gold, pred, result)
+    return result

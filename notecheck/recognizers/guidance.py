@@ -1,0 +1,52 @@
+"""Guidance recognizer: imaging modality used for this procedure, or said not to be (DOC-GUIDE, MED-11, CPT-5).
+
+Supporting detail is kept where stated: views, contrast confirmation, images saved.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..report import Guidance
+from .context import NoteContext
+
+#: Where a procedure took place is not how the needle was guided.
+_PLACE_ONLY = re.compile(r"^(?:fluoro(?:scopy|scopic)?)\s+(?:suite|table|room|unit|lab)", re.I)
+_DETAILS = (
+    ("AP view", re.compile(r"\b(?:ap|a/p|pa|anteroposterior)\b(?:\s+(?:and|&)\s+\w+)?\s+(?:fluoroscopic\s+)?(?:views?|projections?|images?|radiographs?)", re.I)),
+    ("lateral view", re.compile(r"\blateral\s+(?:fluoroscopic\s+)?(?:views?|projections?|images?|imaging|radiographs?)|\b(?:and|&)\s+lateral\b", re.I)),
+    ("oblique view", re.compile(r"\boblique(?:ly)?\b", re.I)),
+    ("contrast confirmation", re.compile(r"(?:contrast|dye|omnipaque|isovue|arthrogram)\b[^.]{0,80}?(?:confirm|spread|outlin|pattern|flow|arthrogram|opacif|visuali)|(?:confirm\w*|verif\w*)[^.]{0,60}?(?:contrast|dye)", re.I)),
+    ("images saved", re.compile(r"images?\s+(?:were\s+|was\s+)?(?:saved|stored|archived|recorded|retained|printed|captured)|(?:saved|stored|archived)\s+(?:fluoroscopic\s+)?images?|hard cop(?:y|ies)|permanent record", re.I)),
+)
+
+
+def recognize_guidance(ctx: NoteContext) -> tuple[list[Guidance], list[tuple[int, int]]]:
+    if not ctx.performed:
+        return [], []
+    items: dict[tuple[str, bool], Guidance] = {}
+    for m in ctx.current("GUIDANCE"):
+        modality = m.meta.get("modality")
+        if _PLACE_ONLY.match(ctx.text[m.start:m.end + 12]):
+            continue
+        if modality == "generic":
+            if not m.negated:
+                continue  # "under image guidance" names no modality; "without imaging guidance" negates fluoroscopy
+            modality = "fluoroscopy"
+        key = (modality, m.negated)
+        item = items.get(key)
+        if item is None:
+            item = items[key] = Guidance(modality=modality, negated=m.negated)
+        item.spans.append((m.start, m.end))
+    landmark = [(m.start, m.end) for m in ctx.current("LANDMARK") if not m.negated]
+    # Detail for the positive modalities, read from the sentences that state them.
+    for (modality, negated), item in items.items():
+        if negated:
+            continue
+        sentences = {m.sentence for m in ctx.current("GUIDANCE") if (m.start, m.end) in item.spans}
+        sentences |= set(ctx.current_sentence_indexes()) if modality == "fluoroscopy" else set()
+        text = " ".join(ctx.sentence(i).text for i in sorted(sentences) if not ctx.sentence(i).excluded_by_section)
+        item.details = [name for name, pattern in _DETAILS if pattern.search(text)]
+    for item in items.values():
+        item.spans = sorted(set(item.spans))
+    return sorted(items.values(), key=lambda g: (g.negated, g.modality)), landmark

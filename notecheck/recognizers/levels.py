@@ -1,0 +1,223 @@
+"""Levels recognizer: the facet joints treated, with laterality per joint (DOC-LEVEL, DOC-SIDE).
+
+Joints are read from written levels ("L4-5", "L34, L45, L5S1", "L3-4 through L5-S1"); for medial
+branch blocks and RFA also from the nerves named ("L3, L4 medial branches and L5 dorsal ramus" →
+L4-L5, L5-S1, marked derived). A joint named explicitly wins over a derivation (facet-rules.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .. import resources
+from ..levels import joint_order, joints_between, joints_from_nerves, parse_level, parse_nerves
+from ..report import Level
+from ..scope import Mention
+from .context import NoteContext
+
+_RANGE_GAP = re.compile(r"^\s*(?:-|–|—|to|through|thru)\s*$", re.I)
+_LIST_GAP = re.compile(r"^\s*(?:,|;|/|&|\+|and|as well as|,\s*and|,\s*&)\s*$", re.I)
+_NERVE_KINDS = {"medial_branch_block", "radiofrequency_ablation", "unknown"}
+
+
+def _side_regex() -> re.Pattern:
+    terms = [t for t, _ in resources.side_terms() if len(t) > 1 and t not in {"bl", "both"}]
+    alternation = "|".join(re.escape(t).replace(r"\ ", r"[\s-]+") for t in terms)
+    return re.compile(rf"(?<![A-Za-z])(?:{alternation})(?![A-Za-z])|\((?:l|r|b|lt|rt|bil|bilat)\)", re.I)
+
+
+_SIDE = _side_regex()
+_SIDE_OF = {t.lower(): s for t, s in resources.side_terms()}
+_SIDE_OF.update({"(l)": "left", "(r)": "right", "(b)": "bilateral", "(lt)": "left", "(rt)": "right",
+                 "(bil)": "bilateral", "(bilat)": "bilateral"})
+_OTHER_SIDE = re.compile("|".join(f"(?:{p})" for p in resources.load("laterality.json")["other_side"]), re.I)
+_REPEAT_ON = re.compile(resources.load("laterality.json")["repeat_on_side"], re.I)
+_AFTER_FILLER = (r"(?:\s*(?:facet|facets|joint|joints|level|levels|region|area|space|interspace|medial|branch|branches|"
+                 r"nerves?|mbb|mbbs|injections?|z-joints?|zygapophyseal|was|were|injected|blocked|treated|targeted|"
+                 r"performed|segment|sided))*")
+_AFTER_SIDE = re.compile(rf"^{_AFTER_FILLER}\s*[,(]?\s*(?:on|at|to|from)?\s*(?:the\s+)?(?P<side>{_SIDE.pattern})", re.I)
+
+
+def side_of(term: str) -> str | None:
+    t = re.sub(r"[\s-]+", " ", term.lower()).strip()
+    return _SIDE_OF.get(t) or _SIDE_OF.get(t.replace(" ", "-")) or _SIDE_OF.get(term.lower())
+
+
+def _combine(sides: set[str]) -> str | None:
+    if not sides:
+        return None
+    if "bilateral" in sides or {"left", "right"} <= sides:
+        return "bilateral"
+    return sides.pop()
+
+
+@dataclass
+class _Site:
+    """One written level or nerve phrase, with the joints it names."""
+    mention: Mention
+    joints: list[str]
+    derived: bool
+    nerves: list[str] = field(default_factory=list)
+    ton: bool = False
+    side: str | None = None
+
+
+def _level_patterns() -> dict[str, re.Pattern]:
+    rules = resources.load("target_rules.json")["target_rules"]
+    return {label: re.compile("|".join(f"(?:{r['pattern']})" for r in rules if r["category"] == label), re.I)
+            for label in ("LEVEL", "LEVEL_CONT")}
+
+
+_LEVEL_PATTERNS = _level_patterns()
+
+
+def _atoms(mentions: list[Mention]) -> list[Mention]:
+    """The written levels inside each mention. The matcher widens a match to whole tokens, so one
+    mention can hold "L3-4/L4-5"; re-finding the pattern inside it keeps exact evidence spans."""
+    out = []
+    for m in mentions:
+        found = list(_LEVEL_PATTERNS[m.label].finditer(m.text))
+        if not found:
+            out.append(m)
+        for hit in found:
+            out.append(Mention(m.label, m.start + hit.start(), m.start + hit.end(), hit.group(), m.sentence,
+                               m.section, m.current, m.negated, m.reason, m.meta, m.modifiers))
+    return out
+
+
+def _sites_from_levels(ctx: NoteContext) -> list[_Site]:
+    sites: list[_Site] = []
+    prev: _Site | None = None
+    for m in _atoms(ctx.current("LEVEL", "LEVEL_CONT")):
+        gap = ctx.text[prev.mention.end:m.start] if prev else ""
+        same_sentence = prev is not None and prev.mention.sentence == m.sentence
+        if m.label == "LEVEL_CONT":
+            if not (prev and same_sentence and _LIST_GAP.match(gap) and prev.joints):
+                continue
+            joints = parse_level(m.text, previous=prev.joints[-1])
+        else:
+            joints = parse_level(m.text)
+        if not joints:
+            continue
+        if prev and same_sentence and _RANGE_GAP.match(gap) and prev.joints:
+            upper = prev.joints[0].split("-")[0]
+            lower = joints[-1].split("-")[1]
+            span_joints = joints_between(upper, lower)
+            if span_joints:
+                prev.joints = span_joints
+                prev.mention = _merged(prev.mention, m)
+                continue
+        site = _Site(m, joints, derived=False)
+        sites.append(site)
+        prev = site
+    return sites
+
+
+def _merged(a: Mention, b: Mention) -> Mention:
+    return Mention(a.label, a.start, b.end, a.text, a.sentence, a.section, a.current, a.negated, a.reason, a.meta, a.modifiers)
+
+
+def _sites_from_nerves(ctx: NoteContext) -> list[_Site]:
+    sites = []
+    for m in ctx.current("NERVE"):
+        if m.meta.get("ton"):
+            sites.append(_Site(m, [], derived=True, ton=True))
+            continue
+        nerves = parse_nerves(m.text)
+        if nerves:
+            sites.append(_Site(m, [], derived=True, nerves=nerves))
+    return sites
+
+
+def _assign_sides(ctx: NoteContext, sites: list[_Site]) -> None:
+    """Side per written site: right after it, else in the words before it, else inherited along a list."""
+    sites.sort(key=lambda s: s.mention.start)
+    prev: _Site | None = None
+    for site in sites:
+        m = site.mention
+        sent = ctx.sentence(m.sentence)
+        next_start = min((s.mention.start for s in sites if s.mention.start > m.start and s.mention.sentence == m.sentence),
+                         default=sent.end)
+        after = ctx.text[m.end:min(next_start, m.end + 60, sent.end)]
+        hit = _AFTER_SIDE.match(after)
+        if hit:
+            site.side = side_of(hit["side"])
+            prev = site
+            continue
+        window_start = max(sent.start, m.start - 90)
+        if prev is not None and prev.mention.sentence == m.sentence:
+            window_start = max(window_start, prev.mention.end)
+        before = ctx.text[window_start:m.start]
+        found = list(_SIDE.finditer(before))
+        if found:
+            site.side = side_of(found[-1].group())
+        elif prev is not None and prev.mention.sentence == m.sentence:
+            site.side = prev.side
+        else:
+            sentence_sides = {side_of(x.group()) for x in _SIDE.finditer(sent.text)} - {None}
+            site.side = sentence_sides.pop() if len(sentence_sides) == 1 else None
+        prev = site
+
+
+def _note_side(ctx: NoteContext) -> str | None:
+    """The one side stated for the whole procedure in its title/procedure sentences, if only one."""
+    from .procedure import title_sentence_indexes
+
+    sides = set()
+    for i in title_sentence_indexes(ctx):
+        sides |= {side_of(x.group()) for x in _SIDE.finditer(ctx.sentences[i].text)}
+    sides.discard(None)
+    return sides.pop() if len(sides) == 1 else None
+
+
+def recognize_levels(ctx: NoteContext) -> list[Level]:
+    if not ctx.performed:
+        return []
+    explicit = _sites_from_levels(ctx)
+    nerve_sites = _sites_from_nerves(ctx) if ctx.kind in _NERVE_KINDS else []
+    _assign_sides(ctx, explicit + nerve_sites)
+
+    sides: dict[str, set[str]] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}
+    derived: dict[str, bool] = {}
+    for site in explicit:
+        for joint in site.joints:
+            sides.setdefault(joint, set()).update({site.side} - {None})
+            spans.setdefault(joint, []).append((site.mention.start, site.mention.end))
+            derived[joint] = False
+    # nerves → joints, per side (unsided nerves join every sided group)
+    by_side: dict[str | None, list[_Site]] = {}
+    for site in nerve_sites:
+        by_side.setdefault(site.side, []).append(site)
+    unsided = by_side.pop(None, [])
+    groups = {side: group + unsided for side, group in by_side.items()} or ({None: unsided} if unsided else {})
+    for side, group in groups.items():
+        nerves = [n for s in group for n in s.nerves]
+        joints = joints_from_nerves(nerves, third_occipital=any(s.ton for s in group))
+        for joint in joints:
+            if joint not in derived:
+                derived[joint] = True
+            if derived[joint]:
+                sides.setdefault(joint, set()).update({side} - {None})
+                spans.setdefault(joint, []).extend((s.mention.start, s.mention.end) for s in group)
+
+    # "same procedure carried out on the other side", "then repeated on the right side"
+    current_text = [ctx.sentences[i] for i in ctx.current_sentence_indexes()] or ctx.sentences
+    whole = " ".join(s.text for s in ctx.sentences if not s.excluded_by_section)
+    if _OTHER_SIDE.search(whole):
+        for joint in sides:
+            sides[joint] = {"bilateral"}
+    else:
+        for s in current_text:
+            for hit in _REPEAT_ON.finditer(s.text):
+                side = side_of(hit.group(1))
+                for joint in sides:
+                    sides[joint].add(side)
+    default = _note_side(ctx)
+    levels = []
+    for joint in sorted(sides, key=joint_order):
+        side = _combine(set(sides[joint])) or default
+        levels.append(Level(joint=joint, laterality=side, derived_from_nerves=derived[joint],
+                            spans=sorted(set(spans[joint]))))
+    return levels

@@ -1,0 +1,98 @@
+"""Medications recognizer: each drug given in this procedure, with concentration, dose and volume (DOC-MED,
+DOC-VOL). Skin-wheal local anaesthetic is kept but marked ``injectate=False``; sedation agents are not
+medications here (they document sedation, DOC-SED)."""
+
+from __future__ import annotations
+
+import re
+
+from ..quantities import attribute_quantities, standalone_volume
+from ..report import Medication
+from .context import NoteContext
+
+_SKIN = re.compile(
+    r"skin|subcutaneous(?:ly)?|s\.?q\.?|wheal|weal|superficial|local infiltration|infiltrat\w*|dermal|track|"
+    r"local anesthe\w*|local anaesthe\w*|anesthetized the|anaesthetized the|raised|numb(?:ed)? the",
+    re.I,
+)
+_TARGET = re.compile(
+    r"into (?:the|each) (?:\w+ )?(?:joint|facet)|intra-?articular|(?:at|onto|to) (?:the|each) (?:\w+ )?(?:medial branch|nerve|level)|"
+    r"injected (?:at|into|onto) each|per (?:level|joint|nerve|site)|each (?:level|joint|nerve|site)|to anesthetize the medial",
+    re.I,
+)
+_INJECT = re.compile(r"inject\w*|instill\w*|administer\w*|deliver\w*|placed|per (?:level|joint|site|nerve)|each (?:level|joint|site)", re.I)
+_GENERIC_CONTRAST_NEAR = 25
+
+
+def _is_skin_local(sentence: str, start: int, end: int, role: str, alone: bool) -> bool:
+    """Skin-wheal / subcutaneous local anaesthetic: a skin cue near the drug (anywhere in the sentence when
+    it names no other drug) and no cue that it went to the joint or nerve."""
+    if role != "anesthetic":
+        return False
+    window = sentence if alone else sentence[max(0, start - 70): end + 70]
+    return bool(_SKIN.search(window)) and not _TARGET.search(sentence[max(0, start - 40): end + 60])
+
+
+def recognize_medications(ctx: NoteContext) -> list[Medication]:
+    if not ctx.performed:
+        return []
+    mentions = [m for m in ctx.current("DRUG") if not m.negated]
+    named_contrast = [m for m in mentions if m.meta["role"] == "contrast" and m.meta["generic"] != "contrast"]
+    # "Omnipaque 240 dye": the generic word is the same drug; once a contrast is named, "contrast" is that one.
+    if named_contrast:
+        mentions = [m for m in mentions if m.meta["generic"] != "contrast"]
+    # Overlapping aliases ("Depo-Medrol" and "Medrol"): keep the longest.
+    kept = []
+    for m in sorted(mentions, key=lambda m: (m.start, -(m.end - m.start))):
+        if kept and m.start < kept[-1].end:
+            continue
+        kept.append(m)
+
+    merged: dict[str, Medication] = {}
+    order: list[str] = []
+    by_sentence: dict[int, list] = {}
+    for m in kept:
+        by_sentence.setdefault(m.sentence, []).append(m)
+    last_injectates: list[str] = []
+    for index in sorted(set(by_sentence) | set(ctx.current_sentence_indexes())):
+        sent = ctx.sentence(index)
+        drugs = by_sentence.get(index, [])
+        if not drugs:
+            # "0.5 mL was injected at each level": the volume of the drugs named just before.
+            vol = standalone_volume(sent.text) if _INJECT.search(sent.text) else None
+            if vol and last_injectates:
+                for name in last_injectates:
+                    med = merged[name]
+                    if med.volume_ml is None and med.role != "contrast":
+                        med.volume_ml = vol[0]
+                        med.spans.append((sent.start + vol[1][0], sent.start + vol[1][1]))
+            continue
+        rel = [(m.start - sent.start, m.end - sent.start) for m in drugs]
+        quantities = attribute_quantities(sent.text, rel, [m.meta["role"] == "contrast" for m in drugs])
+        names_here = []
+        for m, q, (rs, re_) in zip(drugs, quantities, rel):
+            name, role = m.meta["generic"], m.meta["role"]
+            injectate = not _is_skin_local(sent.text, rs, re_, role, alone=len(drugs) == 1)
+            spans = [(m.start, m.end)] + [(sent.start + s, sent.start + e) for s, e in q.spans]
+            med = merged.get(name)
+            if med is None:
+                med = Medication(name=name, role=role, injectate=injectate, spans=[])
+                merged[name] = med
+                order.append(name)
+            # An injectate mention's values win over a skin-wheal mention's.
+            if injectate and not med.injectate:
+                med.injectate = True
+                med.concentration, med.dose, med.volume_ml = q.concentration, q.dose, q.volume_ml
+            elif injectate or not med.injectate:
+                med.concentration = med.concentration or q.concentration
+                med.dose = med.dose or q.dose
+                if med.volume_ml is None:
+                    med.volume_ml = q.volume_ml
+            med.spans.extend(spans)
+            if injectate:
+                names_here.append(name)
+        if names_here:
+            last_injectates = names_here
+    for med in merged.values():
+        med.spans = sorted(set(med.spans))
+    return [merged[n] for n in order]

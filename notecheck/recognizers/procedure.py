@@ -1,0 +1,200 @@
+"""Procedure recognizer: was a procedure performed, which kind, region, intent (DOC-TYPE).
+
+The kind is read first from the note's title and procedure headings (what the note says it is), and
+only then from the body: an epidural note that mentions "the facet joints" in its technique is still an
+epidural; a clinic note that plans facet injections describes no procedure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import resources
+from ..levels import session_region
+from ..report import Procedure
+from .context import NoteContext
+
+_PERFORMED = re.compile(resources.load("scope.json")["performed_cues"], re.I)
+_CLINIC_SECTIONS = {"exam", "assessment", "plan", "history_other", "medication_list", "indication", "allergies"}
+#: Cue words that by themselves say a facet procedure (not just any spine procedure).
+_FACET = {"facet", "mbb", "ia_facet"}
+_STRONG_RFA = re.compile(r"radio|rf|rhizo|neurotom|denervat|thermo|coagulat|ablat|neurolys|pulsed|lesion", re.I)
+_REGION_WORDS = (
+    (re.compile(r"\b(?:cervical|thoracic|cervicothoracic)\b", re.I), "cervical_thoracic"),
+    (re.compile(r"\b(?:lumbar|lumbosacral|sacral|lumbo-sacral)\b", re.I), "lumbar_sacral"),
+)
+
+
+def procedure_performed(ctx: NoteContext) -> bool:
+    """A procedure note, not a clinic/consult note that only talks about procedures."""
+    if any(s.section == "procedure" and not ctx.sentence_excluded_cue[s.index] and _PERFORMED.search(s.text)
+           for s in ctx.sentences):
+        return True
+    cue_sentences = sum(
+        1 for i in ctx.current_sentence_indexes() if _PERFORMED.search(ctx.sentences[i].text)
+    )
+    clinic_layout = any(s.section in _CLINIC_SECTIONS for s in ctx.sentences)
+    has_procedure_heading = any(s.section == "procedure" for s in ctx.sentences)
+    if has_procedure_heading and cue_sentences >= 1:
+        return True
+    return cue_sentences >= (2 if clinic_layout else 1)
+
+
+def _cue_kinds(mentions) -> set[str]:
+    """Cue words → kinds: rfa, mbb, ia, ia_facet (an intra-articular cue that names the facet), facet,
+    dorsal_ramus (a dorsal ramus block: facet MBB at L5, or part of an SI-joint block), non_facet."""
+    kinds = set()
+    for m in mentions:
+        cue = m.meta.get("cue")
+        if cue == "mbb" and re.search(r"dorsal ramus", m.text, re.I):
+            kinds.add("dorsal_ramus")
+        elif cue == "ia" and re.search(r"facet|zygapo|z-?joint", m.text, re.I):
+            kinds.update({"ia", "ia_facet"})
+        elif cue:
+            kinds.add(cue)
+    return kinds
+
+
+def _facet_evidence(kinds: set[str]) -> bool:
+    return bool(kinds & _FACET) or ("dorsal_ramus" in kinds and "non_facet" not in kinds)
+
+
+def _facet_kind(kinds: set[str]) -> str | None:
+    if "rfa" in kinds:
+        return "radiofrequency_ablation"
+    if kinds & {"mbb", "dorsal_ramus"}:
+        return "medial_branch_block"
+    if kinds & {"ia", "ia_facet"}:
+        return "facet_injection"
+    return None
+
+
+def _classify(title: set[str], body: set[str], has_sites: bool) -> str | None:
+    """Kind from the cues of the title and of the body; None when the title says nothing."""
+    if _facet_evidence(title):
+        return _facet_kind(title) or _facet_kind(body) or "unknown"
+    if "non_facet" in title:
+        return "not_facet"
+    if "rfa" in title:  # "Radiofrequency ablation at L5, S1, S2": the body says of what
+        if "non_facet" in body and not body & {"mbb", "facet", "ia_facet"}:
+            return "not_facet"
+        return "radiofrequency_ablation" if _facet_evidence(body) or has_sites else "unknown"
+    return None
+
+
+def _classify_body(cues: set[str], has_sites: bool) -> str:
+    """No title to go by: a procedure that mentions facets only in passing beside an epidural is an epidural."""
+    strong = cues & {"mbb", "ia_facet"} or ("rfa" in cues and _facet_evidence(cues))
+    if "non_facet" in cues and not strong:
+        return "not_facet"
+    if _facet_evidence(cues):
+        return _facet_kind(cues) or "unknown"
+    if "rfa" in cues and has_sites:
+        return "radiofrequency_ablation"
+    return "not_facet"
+
+
+def title_sentence_indexes(ctx: NoteContext) -> list[int]:
+    """The note's first sentence and the first three sentences of each procedure heading (the heading
+    itself is one of them)."""
+    out: list[int] = []
+    if ctx.sentences and not ctx.sentences[0].excluded_by_section:
+        out.append(0)
+    seen_section_start = None
+    count = 0
+    for s in ctx.sentences:
+        if s.section == "procedure":
+            if seen_section_start is None or s.index != seen_section_start + count:
+                seen_section_start, count = s.index, 0
+            if count < 3:
+                out.append(s.index)
+            count += 1
+        else:
+            seen_section_start = None
+    return sorted(set(out))
+
+
+def _classify(title: set[str], body: set[str], has_sites: bool) -> str | None:
+    """Kind from cue sets; None when the cues say nothing."""
+    si_like = "non_facet" in title
+    facet = bool(title & _FACET) or ("dorsal_ramus" in title and not si_like)
+    if "dorsal_ramus" in title and title & {"facet", "ia_facet"} == set() and si_like and "mbb" in title:
+        # "L5 dorsal ramus block and S1-S3 lateral branch blocks" is an SI-joint block.
+        mbb_only_dorsal = True
+    else:
+        mbb_only_dorsal = False
+    if facet and not mbb_only_dorsal:
+        if "rfa" in title:
+            return "radiofrequency_ablation"
+        if "mbb" in title:
+            return "medial_branch_block"
+        if title & {"ia", "ia_facet"}:
+            return "facet_injection"
+        if "rfa" in body:
+            return "radiofrequency_ablation"
+        if "mbb" in body:
+            return "medial_branch_block"
+        if body & {"ia", "ia_facet"}:
+            return "facet_injection"
+        return "unknown"
+    if si_like or mbb_only_dorsal:
+        return "not_facet"
+    if "rfa" in title:
+        if body & (_FACET | {"dorsal_ramus"}) and "non_facet" not in body:
+            return "radiofrequency_ablation"
+        if "non_facet" in body and not body & _FACET:
+            return "not_facet"
+        return "radiofrequency_ablation" if has_sites or body & _FACET else "unknown"
+    return None
+
+
+def recognize_procedure(ctx: NoteContext) -> Procedure:
+    ctx.performed = procedure_performed(ctx)
+    titles = set(title_sentence_indexes(ctx))
+    cues = ctx.current("PROC")
+    title_cues = [m for m in cues if m.sentence in titles]
+    body_cues = [m for m in cues if m.sentence not in titles]
+    if not ctx.performed:
+        ctx.kind = "not_facet"
+        return Procedure(kind="not_facet", described_as="clinic or consult note; no procedure performed in it")
+    has_sites = bool(ctx.current("LEVEL", "NERVE"))
+    kind = _classify(_cue_kinds(title_cues), _cue_kinds(body_cues), has_sites)
+    if kind is None:  # no title: decide from the whole note
+        kind = _classify_body(_cue_kinds(cues), has_sites)
+    ctx.kind = kind
+    described = None
+    evidence = title_cues or cues
+    if kind == "not_facet":
+        whats = [m.meta.get("what") for m in title_cues + body_cues if m.meta.get("what")]
+        described = whats[0] if whats else "a procedure that is not a facet joint procedure"
+        evidence = [m for m in title_cues + body_cues if m.meta.get("cue") == "non_facet"][:3]
+    else:
+        evidence = [m for m in evidence if m.meta.get("cue") != "non_facet"][:3]
+    return Procedure(
+        kind=kind, intent=_intent(ctx, titles), described_as=described,
+        spans=[(m.start, m.end) for m in evidence],
+    )
+
+
+def _intent(ctx: NoteContext, titles: set[int]) -> str | None:
+    mentions = ctx.current("INTENT")
+    if not mentions:
+        return None
+    in_title = [m for m in mentions if m.sentence in titles]
+    chosen = (in_title or mentions)
+    intents = {m.meta.get("intent") for m in chosen}
+    if len(intents) == 1:
+        return intents.pop()
+    return chosen[0].meta.get("intent")
+
+
+def region_for(ctx: NoteContext, joints: list[str]) -> str | None:
+    region = session_region(joints)
+    if region:
+        return region
+    for indexes in (title_sentence_indexes(ctx), ctx.current_sentence_indexes()):
+        for i in indexes:
+            for pattern, name in _REGION_WORDS:
+                if pattern.search(ctx.sentences[i].text):
+                    return name
+    return None

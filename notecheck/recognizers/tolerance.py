@@ -1,0 +1,45 @@
+"""Tolerance recognizer: how the patient tolerated the procedure and which complications happened (DOC-TOL).
+
+Risks listed in a consent paragraph are not a tolerance statement (scoped out by section and ConText);
+negated complications ("no paresthesias", "no CSF flow") are not complications.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..report import Tolerance
+from .context import NoteContext
+
+#: Blood or CSF seen and dealt with by moving the needle is technique, not a complication.
+_HANDLED = re.compile(r"reposition\w*|redirect\w*|withdrawn slightly|adjust\w*|pulled back|re-?direct", re.I)
+_TECHNIQUE_ONLY = {"bleeding", "dural puncture", "intravascular uptake", "paresthesia"}
+#: Paresthesia during sensory stimulation is the test working, not a complication.
+_STIMULATION = re.compile(r"stimulat\w*|volts?\b|\bhz\b|concordant", re.I)
+
+
+def recognize_tolerance(ctx: NoteContext) -> Tolerance:
+    if not ctx.performed:
+        return Tolerance(documented=False)
+    spans: list[tuple[int, int]] = []
+    complications: list[str] = []
+    documented = False
+    for m in ctx.current("TOLERANCE", "NO_COMPLICATION"):
+        if m.label == "TOLERANCE" and m.negated:
+            continue
+        documented = True
+        spans.append((m.start, m.end))
+    for m in ctx.current("COMPLICATION"):
+        if m.negated:
+            continue
+        name = m.meta.get("name", m.text.lower())
+        sentence = ctx.sentence(m.sentence).text
+        if name in _TECHNIQUE_ONLY and _HANDLED.search(sentence):
+            continue
+        if name == "paresthesia" and _STIMULATION.search(sentence):
+            continue
+        documented = True
+        spans.append((m.start, m.end))
+        if name not in complications:
+            complications.append(name)
+    return Tolerance(documented=documented, complications=complications, spans=sorted(set(spans)))

@@ -1,0 +1,116 @@
+"""Which target mentions describe *this* procedure — the `notecheck_scope` component.
+
+Runs after medspaCy's Sectionizer, TargetMatcher and ConText. For every target span it records a
+`Mention`: what was found, where, in which section and sentence, and whether it counts (current) or
+why not (the section it is in, or the ConText modifier that scopes it out: history, plan, consent,
+imaging report, generic technique text). Recognizers read only these plain records.
+"""
+
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from . import resources
+
+SPAN_GROUP = "notecheck"
+
+if not Doc.has_extension("nc_mentions"):
+    Doc.set_extension("nc_mentions", default=None)
+if not Doc.has_extension("nc_sentences"):
+    Doc.set_extension("nc_sentences", default=None)
+
+
+@dataclass
+class Sentence:
+    index: int
+    start: int  # character offsets into the note
+    end: int
+    section: str | None
+    text: str
+    excluded_by_section: bool
+    generic_technique: bool = False
+
+
+@dataclass
+class Mention:
+    label: str
+    start: int
+    end: int
+    text: str
+    sentence: int
+    section: str | None
+    current: bool
+    negated: bool
+    reason: str  # why it counts or not, for explanations and debugging
+    meta: dict[str, Any] = field(default_factory=dict)
+    modifiers: tuple[str, ...] = ()
+
+
+@Language.factory("notecheck_scope", default_config={"span_group": SPAN_GROUP})
+def make_scope(nlp: Language, name: str, span_group: str) -> "TargetScope":
+    return TargetScope(span_group)
+
+
+class TargetScope:
+    def __init__(self, span_group: str = SPAN_GROUP):
+        table = resources.load("scope.json")
+        self.span_group = span_group
+        self.current_sections = set(table["sections"]["current"])
+        self.excluded_sections = set(table["sections"]["excluded"])
+        self.excluding = set(table["excluding_modifiers"])
+        self.negating = set(table["negating_modifiers"])
+        generic = table["generic_technique_sentence"]
+        self.generic = tuple(re.compile(generic[k], re.I) for k in ("starts", "present", "past"))
+
+    def is_generic_technique(self, sentence_text: str) -> bool:
+        starts, present, past = self.generic
+        return bool(starts.search(sentence_text) and present.search(sentence_text) and not past.search(sentence_text))
+
+    def __call__(self, doc: Doc) -> Doc:
+        token_section = _token_sections(doc)
+        sentences: list[Sentence] = []
+        token_sentence = [0] * len(doc)
+        for i, sent in enumerate(doc.sents):
+            section = token_section[sent.start] if len(doc) else None
+            # A sentence that holds a heading belongs to the section the heading opens.
+            for tok in sent:
+                token_sentence[tok.i] = i
+            sentences.append(Sentence(i, sent.start_char, sent.end_char, section, sent.text,
+                                      section in self.excluded_sections, self.is_generic_technique(sent.text)))
+        mentions: list[Mention] = []
+        group = doc.spans[self.span_group] if self.span_group in doc.spans else []
+        for span in group:
+            section = token_section[span.start]
+            mods = tuple(sorted({m.category for m in getattr(span._, "modifiers", ()) or ()}))
+            rule = getattr(span._, "target_rule", None)
+            meta = dict(rule.metadata or {}) if rule is not None and rule.metadata else {}
+            if section in self.excluded_sections:
+                current, reason = False, f"section:{section}"
+            elif sentences[token_sentence[span.start]].generic_technique:
+                current, reason = False, "sentence:generic_technique"
+            else:
+                blocking = [m for m in mods if m in self.excluding]
+                current = not blocking
+                reason = f"modifier:{blocking[0]}" if blocking else f"section:{section or 'none'}"
+            mentions.append(Mention(
+                label=span.label_, start=span.start_char, end=span.end_char, text=span.text,
+                sentence=token_sentence[span.start], section=section, current=current,
+                negated=any(m in self.negating for m in mods), reason=reason, meta=meta, modifiers=mods,
+            ))
+        mentions.sort(key=lambda m: (m.start, -m.end))
+        doc._.nc_mentions = mentions
+        doc._.nc_sentences = sentences
+        return doc
+
+
+def _token_sections(doc: Doc) -> list[str | None]:
+    out: list[str | None] = [None] * len(doc)
+    for section in getattr(doc._, "sections", None) or ():
+        category = section.category
+        for i in range(section.title_start, section.body_end):
+            out[i] = category
+    return out
