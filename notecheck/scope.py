@@ -63,6 +63,8 @@ class TargetScope:
         self.excluded_sections = set(table["sections"]["excluded"])
         self.excluding = set(table["excluding_modifiers"])
         self.negating = set(table["negating_modifiers"])
+        self.unknown_heading = re.compile(table["unknown_heading"])
+        self.one_line_sections = set(table["sections"]["ended_by_any_heading"])
         generic = table["generic_technique_sentence"]
         self.generic = tuple(re.compile(generic[k], re.I) for k in ("starts", "present", "past"))
 
@@ -71,7 +73,7 @@ class TargetScope:
         return bool(starts.search(sentence_text) and present.search(sentence_text) and not past.search(sentence_text))
 
     def __call__(self, doc: Doc) -> Doc:
-        token_section = _token_sections(doc)
+        token_section = _token_sections(doc, self.unknown_heading, self.one_line_sections)
         sentences: list[Sentence] = []
         token_sentence = [0] * len(doc)
         for i, sent in enumerate(doc.sents):
@@ -107,10 +109,23 @@ class TargetScope:
         return doc
 
 
-def _token_sections(doc: Doc) -> list[str | None]:
+def _token_sections(doc: Doc, unknown_heading: re.Pattern, ended_by_any_heading: set[str]) -> list[str | None]:
+    """Section category per token. A section such as "Dx:" ends at the next line that looks like any
+    heading ("- Lvl: L4-5"), known or not, so a one-line diagnosis does not swallow a bullet note."""
     out: list[str | None] = [None] * len(doc)
-    for section in getattr(doc._, "sections", None) or ():
-        category = section.category
+    sections = list(getattr(doc._, "sections", None) or ())
+    for section in sections:
         for i in range(section.title_start, section.body_end):
-            out[i] = category
+            out[i] = section.category
+    if not any(s.category in ended_by_any_heading for s in sections):
+        return out
+    title_starts = sorted(s.title_start for s in sections if s.category is not None)
+    titles = {i for s in sections for i in range(s.title_start, s.title_end)}
+    for hit in unknown_heading.finditer(doc.text):
+        span = doc.char_span(hit.start(), hit.end(), alignment_mode="expand")
+        if span is None or span.start in titles or out[span.start] not in ended_by_any_heading:
+            continue
+        stop = next((t for t in title_starts if t > span.start), len(doc))
+        for i in range(span.start, stop):
+            out[i] = None
     return out

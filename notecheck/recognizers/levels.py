@@ -24,7 +24,9 @@ _NERVE_KINDS = {"medial_branch_block", "radiofrequency_ablation", "unknown"}
 def _side_regex() -> re.Pattern:
     terms = [t for t, _ in resources.side_terms() if len(t) > 1 and t not in {"bl", "both"}]
     alternation = "|".join(re.escape(t).replace(r"\ ", r"[\s-]+") for t in terms)
-    return re.compile(rf"(?<![A-Za-z])(?:{alternation})(?![A-Za-z])|\((?:l|r|b|lt|rt|bil|bilat)\)", re.I)
+    # single letters only where they cannot be a vertebra: "(R)", or "R T7-8" before a level
+    return re.compile(rf"(?<![A-Za-z])(?:{alternation})(?![A-Za-z])|\((?:l|r|b|lt|rt|bil|bilat)\)"
+                      rf"|(?<![A-Za-z0-9])[RL](?=\s+[CTLS]\s?\d)", re.I)
 
 
 _SIDE = _side_regex()
@@ -160,12 +162,20 @@ def _assign_sides(ctx: NoteContext, sites: list[_Site]) -> None:
         prev = site
 
 
+_SIDE_FIELD = re.compile(r"^\s*[-*]?\s*(?:side|laterality|sides?\s+treated)\s*:", re.I)
+
+
 def _note_side(ctx: NoteContext) -> str | None:
-    """The one side stated for the whole procedure in its title/procedure sentences, if only one."""
+    """The one side stated for the whole procedure — in its title/procedure sentences or a "Side:" field —
+    if only one."""
     from .procedure import title_sentence_indexes
 
+    indexes = set(title_sentence_indexes(ctx))
+    for s in ctx.sentences:
+        if _SIDE_FIELD.match(s.text) or (s.section == "levels" and s.index > 0 and _SIDE_FIELD.match(ctx.sentences[s.index - 1].text)):
+            indexes.add(s.index)
     sides = set()
-    for i in title_sentence_indexes(ctx):
+    for i in sorted(indexes):
         sides |= {side_of(x.group()) for x in _SIDE.finditer(ctx.sentences[i].text)}
     sides.discard(None)
     return sides.pop() if len(sides) == 1 else None

@@ -26,18 +26,21 @@ _REGION_WORDS = (
 
 
 def procedure_performed(ctx: NoteContext) -> bool:
-    """A procedure note, not a clinic/consult note that only talks about procedures."""
-    if any(s.section == "procedure" and not ctx.sentence_excluded_cue[s.index] and _PERFORMED.search(s.text)
-           for s in ctx.sentences):
-        return True
-    cue_sentences = sum(
-        1 for i in ctx.current_sentence_indexes() if _PERFORMED.search(ctx.sentences[i].text)
-    )
-    clinic_layout = any(s.section in _CLINIC_SECTIONS for s in ctx.sentences)
-    has_procedure_heading = any(s.section == "procedure" for s in ctx.sentences)
-    if has_procedure_heading and cue_sentences >= 1:
-        return True
-    return cue_sentences >= (2 if clinic_layout else 1)
+    """A procedure note, not a clinic/consult note that only talks about procedures.
+
+    A procedure heading that describes something done settles it; without one, a note laid out as a
+    clinic visit (history, exam, assessment, plan) needs two sentences that say something was done now,
+    any other note one (or a documented drug, guidance or tolerance statement, as terse notes have).
+    """
+    proc_cues = {m.sentence for m in ctx.current("PROC")}
+    for s in ctx.sentences:
+        if s.section == "procedure" and not ctx.sentence_excluded_cue[s.index] \
+                and (s.index in proc_cues or _PERFORMED.search(s.text)):
+            return True
+    cue_sentences = sum(1 for i in ctx.current_sentence_indexes() if _PERFORMED.search(ctx.sentences[i].text))
+    if any(s.section in _CLINIC_SECTIONS for s in ctx.sentences):
+        return cue_sentences >= 2
+    return cue_sentences >= 1 or bool(ctx.current("DRUG", "GUIDANCE", "TOLERANCE", "NO_COMPLICATION"))
 
 
 def _cue_kinds(mentions) -> set[str]:
