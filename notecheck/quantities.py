@@ -36,6 +36,8 @@ MIXTURE = re.compile(
     r"(?:solution|mixture|mix|combination|cocktail|injectate|preparation|medications?|medication\s+mixture)\b",
     re.I,
 )
+#: "Injected 0.8 mL per side: Depo-Medrol 40 mg in 0.5% bupivacaine" — a volume introducing a list.
+MIXTURE_COLON = re.compile(rf"(?P<vol>{VOLUME.pattern})(?:\s+(?:each|per\s+\w+))?\s*:", re.I)
 _CONTRAST_STRENGTH = re.compile(r"(?<![0-9.])(?P<n>1[4-9]0|2[0-9]0|3[0-7]0)(?![0-9])", re.I)
 _ATTACH_BEFORE = re.compile(
     r"^\s*(?:of\s+)?(?:(?:a|an|the)\s+)?(?:(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|preservative[- ]free|pf|plain|"
@@ -43,13 +45,22 @@ _ATTACH_BEFORE = re.compile(
     re.I,
 )
 _ATTACH_AFTER = re.compile(
-    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:,?\s*(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:(-]?\s*(?:x\s*)?$",
+    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:,?\s*(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:()-]*\s*(?:x\s*)?$",
     re.I,
 )
 _DOSE_BEFORE = re.compile(r"^\s*(?:o[fn]\s+)?(?:(?:preservative[- ]free|pf)\s+)?$", re.I)
 _DOSE_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?(?:,?\s*\d*\.?\d+\s*%\s*)?[,:(-]?\s*$", re.I)
 _CONC_BEFORE = re.compile(r"^\s*(?:of\s+)?(?:(?:preservative[- ]free|pf|plain)\s+)?(?:solution\s+of\s+)?$", re.I)
 _CONC_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?[,:(-]?\s*$", re.I)
+_TRAILING_TOTAL = re.compile(
+    r"^[^.;]{0,40}?[,;(]\s*(?:for\s+)?(?:a\s+)?total(?:\s+(?:volume|injectate|of))*\s*(?:of\s+)?(?P<vol>[\d./]+\s*(?:cc|ml|mls)\b)",
+    re.I,
+)
+_JOINED = re.compile(
+    r"^\s*(?:\d*\.?\d+\s*%\s*)?(?:,\s*)?(?:with|\+|plus|and|&|mixed with|combined with|in)\s+"
+    r"(?:(?:\d+(?:\.\d+)?\s*(?:mg|mcg|milligrams?)|\d*\.?\d+\s*%)\s*(?:of\s+)?)?(?:preservative[- ]free\s+)?$",
+    re.I,
+)
 _MIX_GAP_BREAK = re.compile(r"\bwas\b|\bwere\b|;|\binjected\b|\.\s", re.I)
 
 
@@ -113,7 +124,7 @@ def attribute_quantities(sentence: str, drugs: list[tuple[int, int]], contrast: 
     volumes = [v for v in volumes if v[2] is not None]
     concs = [(m.start(), m.end(), normalise_concentration(m.group())) for m in CONCENTRATION.finditer(sentence)]
     doses = [(m.start(), m.end(), normalise_dose(m["num"], m["unit"])) for m in DOSE.finditer(sentence)]
-    mixtures = [(m.start(), m.end(), _volume_value(m)) for m in MIXTURE.finditer(sentence)]
+    mixtures = [(m.start(), m.end(), _volume_value(m)) for pattern in (MIXTURE, MIXTURE_COLON) for m in pattern.finditer(sentence)]
     mixtures = [x for x in mixtures if x[2] is not None]
     out: list[DrugQuantities] = []
     for i, (ds, de) in enumerate(drugs):
@@ -148,15 +159,19 @@ def attribute_quantities(sentence: str, drugs: list[tuple[int, int]], contrast: 
                 if s >= de and e <= next_start and _DOSE_AFTER.match(sentence[de:s]):
                     q.dose = d; spans.append((s, e)); break
         # volume: attached to this drug
-        in_preparation = _inside_preparation(sentence, ds, mixtures)
-        if not in_preparation:
-            for s, e, v in reversed(volumes):
-                if e <= ds and s >= prev_end and _ATTACH_BEFORE.match(sentence[e:ds]):
+        for s, e, v in reversed(volumes):
+            if e <= ds and s >= prev_end and _ATTACH_BEFORE.match(sentence[e:ds]):
+                q.volume_ml = v; spans.append((s, e)); break
+        if q.volume_ml is None:
+            for s, e, v in volumes:
+                if s >= de and e <= next_start and _ATTACH_AFTER.match(sentence[de:s]):
                     q.volume_ml = v; spans.append((s, e)); break
-            if q.volume_ml is None:
-                for s, e, v in volumes:
-                    if s >= de and e <= next_start and _ATTACH_AFTER.match(sentence[de:s]):
-                        q.volume_ml = v; spans.append((s, e)); break
+        recipe = _recipe_volume(sentence, ds, mixtures)
+        if recipe is not None and q.volume_ml is not None and q.volume_ml > recipe:
+            q.volume_ml = None  # "1/2 cc of solution (9 cc Marcaine + 1 cc Kenalog)": the recipe, not the dose
+        # "0.5 mL of 0.5% Sensorcaine with 40 mg Kenalog": a drug joined to the previous one shares its volume
+        if q.volume_ml is None and i and out and out[-1].volume_ml is not None and _JOINED.match(sentence[prev_end:ds]):
+            q.volume_ml = out[-1].volume_ml
         # volume: the mixture this drug is part of
         if q.volume_ml is None:
             for s, e, v in reversed(mixtures):
@@ -164,18 +179,27 @@ def attribute_quantities(sentence: str, drugs: list[tuple[int, int]], contrast: 
                     q.volume_ml = v; spans.append((s, e)); break
         q.spans = tuple(spans)
         out.append(q)
+    # "Kenalog 40 mg + 0.5% Marcaine, total 1 mL": a total after the last drug is the mixture's volume.
+    if drugs:
+        tail = _TRAILING_TOTAL.match(sentence[drugs[-1][1]:])
+        if tail:
+            value = _volume_value(VOLUME.search(tail.group("vol")))
+            for q in out:
+                if q.volume_ml is None and value is not None:
+                    q.volume_ml = value
+                    q.spans = q.spans + ((drugs[-1][1] + tail.start("vol"), drugs[-1][1] + tail.end("vol")),)
     return out
 
 
-def _inside_preparation(sentence: str, drug_start: int, mixtures: list[tuple[int, int, float | None]]) -> bool:
-    """True for a drug in the recipe of a mixture ("1/2 cc of solution (9 cc of 0.5% Marcaine with 1 cc of
-    Triamcinolone)"): the recipe's volumes are how it was made, not what was injected."""
-    for s, e, _ in mixtures:
+def _recipe_volume(sentence: str, drug_start: int, mixtures: list[tuple[int, int, float | None]]) -> float | None:
+    """The injected volume of a mixture whose recipe names this drug ("1/2 cc of solution (9 cc of 0.5%
+    Marcaine with 1 cc of Triamcinolone)"), or None."""
+    for s, e, v in mixtures:
         gap = sentence[e:drug_start]
         if e <= drug_start and re.search(r"\(|consisting of|containing|made (?:up )?of|prepared (?:with|from)|composed of", gap, re.I) \
                 and not _MIX_GAP_BREAK.search(gap):
-            return True
-    return False
+            return v
+    return None
 
 
 def standalone_volume(sentence: str) -> tuple[float, tuple[int, int]] | None:

@@ -65,8 +65,25 @@ class TargetScope:
         self.negating = set(table["negating_modifiers"])
         self.unknown_heading = re.compile(table["unknown_heading"])
         self.one_line_sections = set(table["sections"]["ended_by_any_heading"])
+        self.content_decided = {
+            category: (re.compile(rule["current_if"], re.I), re.compile(rule["unless"], re.I), rule["current"], rule["excluded"])
+            for category, rule in table["content_decided_sections"].items() if not category.startswith("_")
+        }
         generic = table["generic_technique_sentence"]
         self.generic = tuple(re.compile(generic[k], re.I) for k in ("starts", "present", "past"))
+
+    def _decide_by_content(self, doc: Doc, token_section: list[str | None]) -> None:
+        """Headings like "IMAGING:" or "MEDICATIONS:" take their meaning from what follows them."""
+        for section in getattr(doc._, "sections", None) or ():
+            rule = self.content_decided.get(section.category)
+            if rule is None:
+                continue
+            current_if, unless, current, excluded = rule
+            body = doc[section.body_start:section.body_end].text
+            category = current if current_if.search(body) and not unless.search(body) else excluded
+            for i in range(section.title_start, section.body_end):
+                if token_section[i] == section.category:
+                    token_section[i] = category
 
     def is_generic_technique(self, sentence_text: str) -> bool:
         starts, present, past = self.generic
@@ -74,6 +91,7 @@ class TargetScope:
 
     def __call__(self, doc: Doc) -> Doc:
         token_section = _token_sections(doc, self.unknown_heading, self.one_line_sections)
+        self._decide_by_content(doc, token_section)
         sentences: list[Sentence] = []
         token_sentence = [0] * len(doc)
         for i, sent in enumerate(doc.sents):
