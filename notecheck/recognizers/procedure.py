@@ -15,7 +15,8 @@ from ..report import Procedure
 from .context import NoteContext
 
 _PERFORMED = re.compile(resources.load("scope.json")["performed_cues"], re.I)
-_CLINIC_SECTIONS = {"exam", "assessment", "plan", "history_other", "medication_list", "indication", "allergies"}
+#: Sections that make a note look like a clinic visit (a procedure note has indications and plans too).
+_CLINIC_SECTIONS = set(resources.load("scope.json")["clinic_sections"])
 #: Cue words that by themselves say a facet procedure (not just any spine procedure).
 _FACET = {"facet", "mbb", "ia_facet"}
 _STRONG_RFA = re.compile(r"radio|rf|rhizo|neurotom|denervat|thermo|coagulat|ablat|neurolys|pulsed|lesion", re.I)
