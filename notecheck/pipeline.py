@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import warnings
 from functools import lru_cache
 
 import spacy
@@ -37,6 +38,8 @@ def silence_third_party_loggers() -> None:
         pass
     for name in ("medspacy", "PyRuSH", "spacy"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # medspaCy's matchers keep an empty token Matcher when all rules are regexes; spaCy warns on every doc.
+    warnings.filterwarnings("ignore", message=r"\[W036\]")
 
 
 def drug_target_rules():

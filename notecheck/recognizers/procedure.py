@@ -21,8 +21,10 @@ _CLINIC_SECTIONS = set(resources.load("scope.json")["clinic_sections"])
 _FACET = {"facet", "mbb", "ia_facet"}
 _STRONG_RFA = re.compile(r"radio|rf|rhizo|neurotom|denervat|thermo|coagulat|ablat|neurolys|pulsed|lesion", re.I)
 _REGION_WORDS = (
-    (re.compile(r"\b(?:cervical|thoracic|cervicothoracic)\b", re.I), "cervical_thoracic"),
-    (re.compile(r"\b(?:lumbar|lumbosacral|sacral|lumbo-sacral)\b", re.I), "lumbar_sacral"),
+    (re.compile(r"\b(?:cervical|thoracic|cervicothoracic|occipital|stellate|neck)\b", re.I), "cervical_thoracic"),
+    (re.compile(r"\b(?:lumbar|lumbosacral|sacral|lumbo-sacral|sacroiliac|sacrum|si[- ]joint|caudal)\b", re.I), "lumbar_sacral"),
+    (re.compile(r"\b[CT]\s?(?:1[0-2]|[1-9])\b"), "cervical_thoracic"),
+    (re.compile(r"\b[LS]\s?[1-5]\b"), "lumbar_sacral"),
 )
 
 
@@ -75,6 +77,9 @@ def _facet_kind(kinds: set[str]) -> str | None:
 
 def _classify(title: set[str], body: set[str], has_sites: bool) -> str | None:
     """Kind from the cues of the title and of the body; None when the title says nothing."""
+    strong = title & {"mbb", "ia_facet", "rfa"} or ("dorsal_ramus" in title and "non_facet" not in title)
+    if "non_facet" in title and not strong:
+        return "not_facet"  # "Transforaminal epidural ... facet" — the facet word is anatomy here
     if _facet_evidence(title):
         return _facet_kind(title) or _facet_kind(body) or "unknown"
     if "non_facet" in title:
@@ -99,8 +104,8 @@ def _classify_body(cues: set[str], has_sites: bool) -> str:
 
 
 def title_sentence_indexes(ctx: NoteContext) -> list[int]:
-    """The note's first sentence and the first three sentences of each procedure heading (the heading
-    itself is one of them)."""
+    """The note's first sentence and the first two sentences of each procedure heading (the heading and
+    what it names)."""
     out: list[int] = []
     if ctx.sentences and not ctx.sentences[0].excluded_by_section:
         out.append(0)
@@ -110,7 +115,7 @@ def title_sentence_indexes(ctx: NoteContext) -> list[int]:
         if s.section == "procedure":
             if seen_section_start is None or s.index != seen_section_start + count:
                 seen_section_start, count = s.index, 0
-            if count < 3:
+            if count < 2:
                 out.append(s.index)
             count += 1
         else:

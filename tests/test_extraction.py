@@ -1,0 +1,269 @@
+"""Table-driven tests per extractor: note text → expected items, with evidence spans into the text.
+
+The notes here are short and written for the tests; the traps are the ones the issue names (MRI
+levels, prior injections, plans, consent boilerplate, generic technique text).
+"""
+
+import pytest
+
+from notecheck.check import check_text
+
+FLUORO = "Under fluoroscopic guidance in AP and oblique views, "
+TOL = " The patient tolerated the procedure well."
+
+
+def _levels(text):
+    return [(lv.joint, lv.laterality, lv.derived_from_nerves) for lv in check_text(text).levels]
+
+
+# --- levels and laterality -------------------------------------------------------------------------
+
+LEVEL_CASES = [
+    ("bilateral pair",
+     "PROCEDURE: Bilateral L4-5 and L5-S1 facet joint injections.\n" + FLUORO + "22-gauge needles were placed into each joint." + TOL,
+     [("L4-L5", "bilateral", False), ("L5-S1", "bilateral", False)]),
+    ("compact list",
+     "PROCEDURE: Bilateral facet injections at L34, L45, L5S1.\n" + FLUORO + "needles were placed into each joint." + TOL,
+     [("L3-L4", "bilateral", False), ("L4-L5", "bilateral", False), ("L5-S1", "bilateral", False)]),
+    ("range through",
+     "Right L3-4 through L5-S1 intra-articular facet injections were performed. " + FLUORO + "needles were advanced." + TOL,
+     [("L3-L4", "right", False), ("L4-L5", "right", False), ("L5-S1", "right", False)]),
+    ("vertebra range",
+     "Lumbar facet injections bilat L3 to S1 under fluoro. Needles were placed into each joint." + TOL,
+     [("L3-L4", "bilateral", False), ("L4-L5", "bilateral", False), ("L5-S1", "bilateral", False)]),
+    ("slash and en dash",
+     "PROCEDURE: Left L4/5 and L5–S1 facet joint injections.\n" + FLUORO + "the needles were placed." + TOL,
+     [("L4-L5", "left", False), ("L5-S1", "left", False)]),
+    ("mixed sides per joint",
+     "PROCEDURE: Left L4-5 and bilateral L5-S1 facet joint injections.\n" + FLUORO + "needles were placed." + TOL,
+     [("L4-L5", "left", False), ("L5-S1", "bilateral", False)]),
+    ("abbreviated sides",
+     "Procedure: B/L C5/C6 facet injections under fluoro. Needles placed into each joint." + TOL,
+     [("C5-C6", "bilateral", False)]),
+    ("Rt before level",
+     "- Proc: Rt T7-8 facet jt injection, intra-articular\n- Image: fluoro AP/lateral\n- Tol: well",
+     [("T7-T8", "right", False)]),
+    ("other side",
+     "CERVICAL FACET JOINT INJECTION.\nA 25-gauge needle was passed to the C4-5 facet joint under fluoroscopic control. "
+     "Needle was removed and the same procedure carried out on the other side. No complications.",
+     [("C4-C5", "bilateral", False)]),
+    ("repeated on the right",
+     "Lumbar facet injections. Under fluoroscopy a needle was placed into the L4-5 facet on the left side. "
+     "This exact same procedure was then repeated on the right side." + TOL,
+     [("L4-L5", "bilateral", False)]),
+    ("nerves to joints",
+     "PROCEDURE: Left lumbar medial branch block.\nUnder fluoroscopy, the left L3, L4 medial branches and L5 dorsal ramus "
+     "were blocked with 0.5 mL of 0.5% bupivacaine each." + TOL,
+     [("L4-L5", "left", True), ("L5-S1", "left", True)]),
+    ("joint named wins over nerves",
+     "PROCEDURE: Right L4-5 medial branch block (right L3 and L4 medial branches).\n" + FLUORO + "needles were placed." + TOL,
+     [("L4-L5", "right", False)]),
+    ("third occipital nerve",
+     "Left third occipital nerve block, diagnostic. Using fluoroscopic lateral views, needles were placed and 0.3 mL of "
+     "0.5% bupivacaine was injected at each of three points. She tolerated it well.",
+     [("C2-C3", "left", True)]),
+    ("thoracolumbar",
+     "PROCEDURE: Left T12-L1 and L1-2 facet joint injections.\n" + FLUORO + "needles were placed." + TOL,
+     [("T12-L1", "left", False), ("L1-L2", "left", False)]),
+    ("side in a field",
+     "FACET INJ\n- Lvl: L4-5, L5-S1\n- Side: Lt\n- Type: intra-articular facet inj\n- Image: fluoro\n- Pt tolerated well",
+     [("L4-L5", "left", False), ("L5-S1", "left", False)]),
+    ("side not stated",
+     "PROCEDURE: L4-5 facet joint injection.\n" + FLUORO + "a needle was placed into the joint." + TOL,
+     [("L4-L5", None, False)]),
+]
+
+
+@pytest.mark.parametrize("name, text, expected", LEVEL_CASES, ids=[c[0] for c in LEVEL_CASES])
+def test_levels_and_laterality(name, text, expected):
+    assert _levels(text) == expected
+
+
+TRAP_CASES = [
+    ("MRI levels",
+     "INDICATION: MRI shows L3-4 stenosis and an L2-3 disc bulge.\nPROCEDURE: Right L5-S1 facet joint injection.\n"
+     + FLUORO + "a needle was placed." + TOL,
+     ["L5-S1"]),
+    ("prior injection in history",
+     "She had bilateral L3-4 facet injections in March 2023 with 80% relief. Today, under fluoroscopy, bilateral L4-5 "
+     "intra-articular facet injections were performed with 0.5 mL of 0.5% bupivacaine per joint." + TOL,
+     ["L4-L5"]),
+    ("plan for the future",
+     "PROCEDURE: Bilateral L4-5 medial branch blocks (L3 and L4 medial branches).\n" + FLUORO + "needles were placed." + TOL
+     + "\nPLAN: If she has 80% relief we will schedule L5-S1 radiofrequency ablation.",
+     ["L4-L5"]),
+    ("generic technique text",
+     "OPERATION PERFORMED: Cervical medial branch blocks under fluoroscopic control.\nThe needles were placed at the affected "
+     "levels that were previously mentioned. For C3 to C6, the medial branch lies along the waist of the articular pillar. "
+     "For a C7 medial branch block, the needle tip is positioned more superiorly. The patient tolerated the procedure well.",
+     []),
+    ("levels never named",
+     "Lumbar facet injections under fluoroscopic control. 1 cc of 0.5% Marcaine was injected into each facet." + TOL,
+     []),
+]
+
+
+@pytest.mark.parametrize("name, text, joints", TRAP_CASES, ids=[c[0] for c in TRAP_CASES])
+def test_only_this_procedure_counts(name, text, joints):
+    assert [lv.joint for lv in check_text(text).levels] == joints
+
+
+def test_level_spans_point_at_the_written_level():
+    text = "PROCEDURE: Bilateral L4-5 facet joint injections.\n" + FLUORO + "needles were placed into the L4-5 joints." + TOL
+    (level,) = check_text(text).levels
+    assert level.spans and all(text[s:e] == "L4-5" for s, e in level.spans)
+    assert len(level.spans) == 2
+
+
+# --- medications ---------------------------------------------------------------------------------------
+
+MED_CASES = [
+    ("brand to generic with skin local",
+     "PROCEDURE: Right L4-5 facet joint injection.\n" + FLUORO + "a skin wheal was raised with 1% lidocaine. "
+     "0.5 mL of Omnipaque 240 confirmed intra-articular spread. 1cc of a 10cc solution of Marcaine 0.5% and 80 mg of "
+     "Depo-Medrol was injected." + TOL,
+     [("lidocaine", "anesthetic", "1%", None, None, False), ("iohexol", "contrast", "240", None, 0.5, True),
+      ("bupivacaine", "anesthetic", "0.5%", None, 1.0, True), ("methylprednisolone", "steroid", None, "80 mg", 1.0, True)]),
+    ("sedation and home medications are not injectate",
+     "MEDICATIONS: lisinopril 10 mg daily, gabapentin 300 mg t.i.d.\nPROCEDURE: Bilateral L5-S1 facet injections.\n"
+     "Sedation with Versed 2 mg and fentanyl 50 mcg. " + FLUORO + "0.5 mL of 0.25% ropivacaine with 10 mg Kenalog was "
+     "injected into each joint." + TOL,
+     [("ropivacaine", "anesthetic", "0.25%", None, 0.5, True), ("triamcinolone", "steroid", None, "10 mg", 0.5, True)]),
+    ("consent lists are not medications",
+     "INFORMED CONSENT: Risks discussed include reactions to contrast agents, local anesthetics and corticosteroids.\n"
+     "PROCEDURE: Left C5-6 facet joint injection. " + FLUORO + "0.3 mL of 0.5% bupivacaine was injected." + TOL,
+     [("bupivacaine", "anesthetic", "0.5%", None, 0.3, True)]),
+    ("volume in the next sentence",
+     "PROCEDURE: Bilateral L4-5 medial branch blocks.\n" + FLUORO + "needles were placed. The injectate was 0.5% "
+     "bupivacaine. 0.5 mL was injected at each level." + TOL,
+     [("bupivacaine", "anesthetic", "0.5%", None, 0.5, True)]),
+    ("phenol neurolysis",
+     "PROCEDURE: Chemical neurolysis of the right L3 and L4 medial branches and L5 dorsal ramus. " + FLUORO
+     + "0.5 mL of 6% aqueous phenol was injected at each nerve." + TOL,
+     [("phenol", "neurolytic", "6%", None, 0.5, True)]),
+]
+
+
+@pytest.mark.parametrize("name, text, expected", MED_CASES, ids=[c[0] for c in MED_CASES])
+def test_medications(name, text, expected):
+    meds = check_text(text).medications
+    assert [(m.name, m.role, m.concentration, m.dose, m.volume_ml, m.injectate) for m in meds] == expected
+
+
+def test_medication_spans_cover_the_drug_name():
+    text = "PROCEDURE: Right L4-5 facet joint injection. " + FLUORO + "0.5 mL of Kenalog 40 mg/mL was injected." + TOL
+    (med,) = check_text(text).medications
+    assert "Kenalog" in [text[s:e] for s, e in med.spans]
+
+
+# --- guidance -----------------------------------------------------------------------------------------
+
+GUIDANCE_CASES = [
+    ("fluoroscopy with detail",
+     "PROCEDURE: Right L4-5 facet joint injection.\nUnder fluoroscopy in AP and lateral views the needle was placed; "
+     "contrast confirmed intra-articular spread and images were saved." + TOL,
+     [("fluoroscopy", False)], ["AP view", "lateral view", "contrast confirmation", "images saved"]),
+    ("C-arm unavailable, landmark technique",
+     "PROCEDURE: Right L4-5 facet joint injection.\nThe C-arm was unavailable today. The needle was placed using a "
+     "landmark technique and 0.5 mL of 0.5% bupivacaine was injected." + TOL,
+     [("fluoroscopy", True)], []),
+    ("without fluoroscopy",
+     "Bilateral L4-5 facet injections were performed without fluoroscopy. Needles placed by palpation." + TOL,
+     [("fluoroscopy", True)], []),
+    ("CT guided",
+     "PROCEDURE: CT-guided right T7-8 facet joint injection. A 22-gauge needle was advanced into the joint." + TOL,
+     [("ct", False)], []),
+    ("ultrasound",
+     "PROCEDURE: Ultrasound-guided left C5-6 facet joint injection. The needle was advanced in plane into the joint." + TOL,
+     [("ultrasound", False)], []),
+    ("MRI in the history is not guidance",
+     "HISTORY: MRI of the lumbar spine showed L4-5 facet arthropathy.\nPROCEDURE: Right L4-5 facet joint injection. "
+     "The needle was placed into the joint and 0.5 mL of 0.5% bupivacaine was injected." + TOL,
+     [], []),
+]
+
+
+@pytest.mark.parametrize("name, text, expected, details", GUIDANCE_CASES, ids=[c[0] for c in GUIDANCE_CASES])
+def test_guidance(name, text, expected, details):
+    report = check_text(text)
+    assert [(g.modality, g.negated) for g in report.guidance] == expected
+    if details:
+        assert report.guidance[0].details == details
+
+
+def test_landmark_technique_is_recorded_with_its_span():
+    text = "PROCEDURE: Right L4-5 facet joint injection. The C-arm was unavailable; a landmark technique was used." + TOL
+    report = check_text(text)
+    assert report.landmark_technique
+    assert all("landmark" in text[s:e].lower() for s, e in report.landmark_technique)
+
+
+# --- tolerance ----------------------------------------------------------------------------------------
+
+TOLERANCE_CASES = [
+    ("tolerated well", "PROCEDURE: Right L4-5 facet injection under fluoroscopy. The patient tolerated the procedure well.", True, []),
+    ("complications none", "PROCEDURE: Right L4-5 facet injection under fluoroscopy. Needle placed.\nCOMPLICATIONS: None.", True, []),
+    ("vasovagal", "PROCEDURE: Right L4-5 facet injection under fluoroscopy. Needle placed. The patient had a brief vasovagal "
+                  "reaction that resolved with leg elevation.", True, ["vasovagal reaction"]),
+    ("negated complications", "PROCEDURE: Right L4-5 facet injection under fluoroscopy. Negative aspiration; no blood or "
+                              "CSF return, no paresthesias.", False, []),
+    ("consent risks only", "INFORMED CONSENT: Risks include bleeding, infection, dural puncture and vasovagal reaction.\n"
+                           "PROCEDURE: Right L4-5 facet injection under fluoroscopy. A needle was placed into the joint.", False, []),
+    ("stimulation paresthesia is not a complication",
+     "PROCEDURE: Right L3 and L4 medial branch radiofrequency ablation under fluoroscopy. Sensory stimulation at 50 Hz "
+     "produced concordant paresthesias at 0.4 volts. Lesions were made at 80 degrees for 90 seconds. Tolerated well.", True, []),
+]
+
+
+@pytest.mark.parametrize("name, text, documented, complications", TOLERANCE_CASES, ids=[c[0] for c in TOLERANCE_CASES])
+def test_tolerance(name, text, documented, complications):
+    tolerance = check_text(text).tolerance
+    assert tolerance.documented is documented
+    assert tolerance.complications == complications
+    assert bool(tolerance.spans) is documented
+
+
+# --- procedure kind -----------------------------------------------------------------------------------
+
+KIND_CASES = [
+    ("intra-articular", "PROCEDURE: Bilateral L4-5 intra-articular facet joint injections under fluoroscopy. Needles placed." + TOL,
+     "facet_injection", "lumbar_sacral"),
+    ("medial branch block", "PROCEDURE: Diagnostic bilateral C4-5 medial branch blocks under fluoroscopy. Needles placed." + TOL,
+     "medial_branch_block", "cervical_thoracic"),
+    ("rfa", "PROCEDURE: Right L3-4 and L4-5 radiofrequency ablation of the medial branches. Lesions were made at 80 C." + TOL,
+     "radiofrequency_ablation", "lumbar_sacral"),
+    ("epidural mentioning facets", "PROCEDURE: Left L5-S1 transforaminal epidural steroid injection.\nThe superior articular "
+     "process of the L5-S1 facet was visualized under fluoroscopy and the needle was advanced." + TOL, "not_facet", "lumbar_sacral"),
+    ("SI joint", "BILATERAL SACROILIAC JOINT INJECTIONS\nUnder fluoroscopy a needle was directed into each joint." + TOL,
+     "not_facet", "lumbar_sacral"),
+    ("SI-joint RF", "PROCEDURE: Bilateral L5, S1, S2 and S3 radiofrequency ablation.\nThe dorsal ramus of L5 and the lateral "
+     "branches of S1, S2 and S3 were lesioned under fluoroscopy for sacroiliac joint pain." + TOL, "not_facet", "lumbar_sacral"),
+    ("clinic note", "HISTORY OF PRESENT ILLNESS: Low back pain for two years. She had L4-5 facet injections last year.\n"
+     "PHYSICAL EXAMINATION: Tender over the lower lumbar facets.\nASSESSMENT: Lumbar facet syndrome.\n"
+     "PLAN: We will schedule bilateral L4-5 medial branch blocks.", "not_facet", None),
+    ("facet block of unknown type", "PROCEDURE: Right L4-5 facet block under fluoroscopy. A needle was placed." + TOL,
+     "unknown", "lumbar_sacral"),
+]
+
+
+@pytest.mark.parametrize("name, text, kind, region", KIND_CASES, ids=[c[0] for c in KIND_CASES])
+def test_procedure_kind_and_region(name, text, kind, region):
+    procedure = check_text(text).procedure
+    assert procedure.kind == kind
+    assert procedure.region == region
+
+
+def test_clinic_note_reports_nothing_as_done():
+    report = check_text(KIND_CASES[6][1])
+    assert report.levels == [] and report.medications == [] and report.guidance == []
+    assert report.tolerance.documented is False
+    assert "no procedure" in report.procedure.described_as
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("PROCEDURE: Diagnostic right L4-5 medial branch block under fluoroscopy. Needle placed." + TOL, "diagnostic"),
+    ("PROCEDURE: Therapeutic bilateral L4-5 facet joint injections under fluoroscopy. Needles placed." + TOL, "therapeutic"),
+    ("PROCEDURE: Right L4-5 facet joint injection under fluoroscopy with 40 mg Kenalog. Needle placed." + TOL, None),
+])
+def test_intent_only_where_stated(text, intent):
+    assert check_text(text).procedure.intent == intent

@@ -1,0 +1,76 @@
+"""The pipeline as spaCy components: registered factories, one shared Language, silent third-party loggers."""
+
+import io
+import logging
+
+import spacy
+
+from notecheck.pipeline import build_nlp, get_nlp
+from notecheck.sentences import ClinicalSentenceSplitter
+
+
+def test_pipeline_is_built_from_medspacy_parts_and_notecheck_factories():
+    names = get_nlp().pipe_names
+    assert names == ["notecheck_sentences", "medspacy_sectionizer", "medspacy_target_matcher", "medspacy_context",
+                     "notecheck_scope", "notecheck_extractor"]
+
+
+def test_pipeline_is_shared_per_process():
+    assert get_nlp() is get_nlp()
+
+
+def test_notecheck_sentence_splitter_can_be_added_to_another_pipeline():
+    import notecheck.sentences  # noqa: F401  (registers the factory)
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("notecheck_sentences")
+    doc = nlp("PROCEDURE:\nBilateral L4-5 facet injections.\n\nThe patient tolerated it well. Dr. Smith left.")
+    sents = [s.text.strip() for s in doc.sents]
+    assert "The patient tolerated it well." in sents
+    assert not any(s == "Dr." for s in sents)  # an abbreviation does not end a sentence
+
+
+def test_sentence_splitter_keeps_wrapped_lines_together_and_splits_list_lines():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("notecheck_sentences")
+    doc = nlp("The needle was advanced to the\nleft L4-5 facet joint.\n- Side: left\n- Level: L4-5")
+    sents = [s.text.strip() for s in doc.sents]
+    assert sents[0] == "The needle was advanced to the\nleft L4-5 facet joint."
+    assert "- Side: left" in sents and "- Level: L4-5" in sents
+    assert isinstance(nlp.get_pipe("notecheck_sentences"), ClinicalSentenceSplitter)
+
+
+def test_extraction_is_on_the_doc():
+    doc = get_nlp()("PROCEDURE: Right L4-5 facet joint injection under fluoroscopy. The patient tolerated it well.")
+    assert doc._.notecheck.levels[0].joint == "L4-L5"
+    assert any(m.label == "LEVEL" and m.current for m in doc._.nc_mentions)
+
+
+def test_a_pipeline_without_extractor_stops_at_scope():
+    nlp = build_nlp(extract=False)
+    assert "notecheck_extractor" not in nlp.pipe_names
+    doc = nlp("PROCEDURE: Right L4-5 facet joint injection.")
+    assert doc._.nc_mentions
+
+
+def test_third_party_loggers_do_not_print_note_text(capfd):
+    """PyRuSH logs every token at DEBUG through loguru; building and running the pipeline must stay silent."""
+    from loguru import logger
+
+    sink = io.StringIO()
+    handler = logger.add(sink, level="DEBUG")
+    logging.getLogger().setLevel(logging.DEBUG)
+    try:
+        nlp = build_nlp()
+        nlp("PROCEDURE: Right L4-5 facet joint injection ZZSECRET under fluoroscopy.")
+        from medspacy.sentence_splitting import PyRuSHSentencizer  # the component that logs
+
+        rush = PyRuSHSentencizer(nlp) if callable(PyRuSHSentencizer) else None
+        if rush is not None:
+            rush(spacy.blank("en")("Needle placed ZZSECRET. Tolerated well."))
+    finally:
+        logger.remove(handler)
+        logging.getLogger().setLevel(logging.WARNING)
+    captured = capfd.readouterr()
+    assert "ZZSECRET" not in sink.getvalue()
+    assert "ZZSECRET" not in captured.err
