@@ -53,7 +53,8 @@ _DOSE_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?(?:,?\s*\d*\.?\d+\s*%\s*)?[
 _CONC_BEFORE = re.compile(r"^\s*(?:of\s+)?(?:(?:preservative[- ]free|pf|plain)\s+)?(?:solution\s+of\s+)?$", re.I)
 _CONC_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?[,:(-]?\s*$", re.I)
 _TRAILING_TOTAL = re.compile(
-    r"^[^.;]{0,40}?[,;(]\s*(?:for\s+)?(?:a\s+)?total(?:\s+(?:volume|injectate|of))*\s*(?:of\s+)?(?P<vol>[\d./]+\s*(?:cc|ml|mls)\b)",
+    r"^[^.;]{0,40}?[,;(]\s*(?:(?:for\s+)?(?:a\s+)?total(?:\s+(?:volume|injectate|of))*\s*(?:of\s+)?(?P<vol>[\d./]+\s*(?:cc|ml|mls)\b)"
+    r"|(?P<vol_>[\d./]+\s*(?:cc|ml|mls))\s+(?:in\s+)?total(?:\s+vol(?:ume)?)?\b)",
     re.I,
 )
 _JOINED = re.compile(
@@ -183,11 +184,12 @@ def attribute_quantities(sentence: str, drugs: list[tuple[int, int]], contrast: 
     if drugs:
         tail = _TRAILING_TOTAL.match(sentence[drugs[-1][1]:])
         if tail:
-            value = _volume_value(VOLUME.search(tail.group("vol")))
+            group = "vol" if tail.group("vol") else "vol_"
+            value = _volume_value(VOLUME.search(tail.group(group)))
             for q in out:
                 if q.volume_ml is None and value is not None:
                     q.volume_ml = value
-                    q.spans = q.spans + ((drugs[-1][1] + tail.start("vol"), drugs[-1][1] + tail.end("vol")),)
+                    q.spans = q.spans + ((drugs[-1][1] + tail.start(group), drugs[-1][1] + tail.end(group)),)
     return out
 
 

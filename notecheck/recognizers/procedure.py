@@ -176,13 +176,24 @@ def recognize_procedure(ctx: NoteContext) -> Procedure:
     if kind == "not_facet":
         whats = [m.meta.get("what") for m in title_cues + body_cues if m.meta.get("what")]
         described = whats[0] if whats else "a procedure that is not a facet joint procedure"
-        evidence = [m for m in title_cues + body_cues if m.meta.get("cue") == "non_facet"][:3]
+        evidence = [m for m in title_cues + body_cues if m.meta.get("cue") == "non_facet"][:4]
     else:
-        evidence = [m for m in evidence if m.meta.get("cue") != "non_facet"][:3]
+        evidence = [m for m in evidence if m.meta.get("cue") != "non_facet"][:4]
     return Procedure(
         kind=kind, intent=_intent(ctx, titles), described_as=described,
-        spans=[(m.start, m.end) for m in evidence],
+        spans=_outermost([(m.start, m.end) for m in evidence]),
     )
+
+
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans with those inside another removed ("FACET JOINT INJECTION" holds the cue "FACET")."""
+    spans = sorted(set(spans), key=lambda s: (s[0], -s[1]))
+    out: list[tuple[int, int]] = []
+    for s in spans:
+        if out and s[0] >= out[-1][0] and s[1] <= out[-1][1]:
+            continue
+        out.append(s)
+    return out
 
 
 def _intent(ctx: NoteContext, titles: set[int]) -> str | None:
