@@ -28,10 +28,10 @@ def check_note(note: NoteInput) -> NoteReport:
         return NoteReport(note_id=note.note_id, errors=list(note.errors), warnings=list(note.warnings))
     try:
         doc = get_nlp()(note.text)
+        return report_from_extraction(note.note_id, doc._.notecheck, note.warnings)
     except Exception as exc:  # one bad note must never stop a batch; the message names no note text
         return NoteReport(note_id=note.note_id, errors=[f"internal error while checking the note ({exc.__class__.__name__})"],
                           warnings=list(note.warnings))
-    return report_from_extraction(note.note_id, doc._.notecheck, note.warnings)
 
 
 def check_text(text: str, note_id: str = "note") -> NoteReport:

@@ -13,7 +13,7 @@ from .report import Code
 
 _CPT = re.compile(r"^(?:\d{5}|\d{4}[TtFf])$")
 _MODIFIER = re.compile(r"^[A-Za-z0-9]{2}$")
-_BILLED = re.compile(r"^\s*(?P<cpt>[0-9]{4}[0-9TtFf])(?P<mods>(?:-[A-Za-z0-9]{2})*)(?:\s*[x*:]\s*(?P<units>\d{1,2}))?\s*$")
+_BILLED = re.compile(r"^\s*(?P<cpt>[0-9]{4}[0-9TtFf])(?P<mods>(?:-[A-Za-z0-9]{2})*)(?:\s*[xX*:]\s*(?P<units>\d{1,2}))?\s*$")
 CLAIM_COLUMNS = ("note_id", "cpt", "modifiers", "units")
 
 
@@ -59,14 +59,23 @@ def read_claims(path: Path) -> dict[str, list[Code]]:
     claims: dict[str, list[Code]] = {}
     with handle:
         reader = csv.DictReader(handle)
-        missing = [c for c in ("note_id", "cpt") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ClaimError(f"{path}: claims file needs columns {', '.join(CLAIM_COLUMNS)}; missing {', '.join(missing)}")
-        for line_no, row in enumerate(reader, start=2):
-            where = f"{path}:{line_no}"
-            note_id = (row.get("note_id") or "").strip()
-            if not note_id:
-                raise ClaimError(f"{where}: empty note_id")
-            code = parse_claim_fields(row.get("cpt") or "", row.get("modifiers") or "", row.get("units") or "1", where)
-            claims.setdefault(note_id, []).append(code)
+        try:
+            fieldnames = reader.fieldnames or []
+            missing = [c for c in ("note_id", "cpt") if c not in fieldnames]
+            if missing:
+                raise ClaimError(f"{path}: claims file needs columns {', '.join(CLAIM_COLUMNS)}; missing {', '.join(missing)}")
+            for row in reader:
+                _add_row(claims, row, f"{path}:{reader.line_num}")
+        except UnicodeDecodeError as exc:
+            raise ClaimError(f"{path}: claims file is not UTF-8 text (byte {exc.start})") from None
+        except csv.Error as exc:
+            raise ClaimError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
     return claims
+
+
+def _add_row(claims: dict[str, list[Code]], row: dict, where: str) -> None:
+    note_id = (row.get("note_id") or "").strip()
+    if not note_id:
+        raise ClaimError(f"{where}: empty note_id")
+    code = parse_claim_fields(row.get("cpt") or "", row.get("modifiers") or "", row.get("units") or "1", where)
+    claims.setdefault(note_id, []).append(code)

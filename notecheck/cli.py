@@ -19,6 +19,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 
@@ -28,7 +29,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     help="Check facet-joint procedure notes for the documentation a payer requires.",
 )
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Format(str, Enum):
@@ -43,7 +44,7 @@ class EvalFormat(str, Enum):
 
 
 def _usage_error(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False)
     raise typer.Exit(2)
 
 
@@ -80,6 +81,8 @@ def check(
         _usage_error(str(exc))
     if billed_codes and len(files) > 1:
         _usage_error("--billed applies to a single note; use --claims FILE.csv for several notes")
+    if billed_codes and claims:
+        _usage_error("give the billed codes either with --billed or with --claims, not both")
 
     out = Console(highlight=False, soft_wrap=False)
     as_lines = fmt is Format.jsonl or (fmt is Format.json and len(files) > 1)
@@ -135,6 +138,9 @@ def evaluate_cmd(
         from .render import print_eval
 
         print_eval(Console(highlight=False), result, str(corpus), max_misses)
+    if result.unreadable:
+        err.print(f"{len(result.unreadable)} gold notes could not be read")
+        raise typer.Exit(2)
 
 
 @app.command()

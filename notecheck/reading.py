@@ -7,6 +7,7 @@ never the note's content (clinical notes are PHI).
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -58,7 +59,12 @@ def read_note_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, note_id: str 
     """Read one note file; every failure becomes an error record."""
     nid = note_id or path.stem
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            return NoteInput(nid, None, str(path), ["path is a directory, not a note file"])
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            return NoteInput(nid, None, str(path), ["not a regular file"])
+        size = info.st_size
         if size > max_bytes:
             return NoteInput(nid, None, str(path), [f"note is too large ({size:,} bytes; limit {max_bytes:,})"])
         with path.open("rb") as handle:
@@ -79,6 +85,7 @@ def note_from_text(text: str, note_id: str = "note", max_bytes: int = DEFAULT_MA
     """A note given as a string (service, tests); the same checks as for files."""
     if not isinstance(text, str):
         return NoteInput(note_id, None, "", ["note text must be a string"])
+    text = text.removeprefix("\ufeff")
     encoded = text.encode("utf-8", "replace")
     if len(encoded) > max_bytes:
         return NoteInput(note_id, None, "", [f"note is too large ({len(encoded):,} bytes; limit {max_bytes:,})"])
