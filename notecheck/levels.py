@@ -171,13 +171,15 @@ def joints_from_nerves(nerves: Iterable[str], third_occipital: bool = False) -> 
         pos = nerve_position(nerve)
         if pos:
             positions.setdefault(pos[0], set()).add(pos[1])
+    tl = positions.get("TL", set())
+    if 7 in positions.get("C", ()) and 8 not in positions["C"] and 1 in tl:
+        joints.add("C7-T1")  # "C6, C7, T1 medial branches": the list runs on into the thoracic spine
     for x in sorted(positions.get("C", ())):
         if x + 1 in positions["C"]:
             upper = vertebra("C", x) if x <= 7 else None
             lower = vertebra("C", x + 1) if x + 1 <= 7 else "T1"
             if upper and lower:
                 joints.add(f"{upper}-{lower}")
-    tl = positions.get("TL", set())
     for x in sorted(tl):
         if x + 1 in tl:
             # pair (x, x+1) supplies the joint below the lower nerve's vertebra: (x+1)-(x+2)

@@ -32,12 +32,12 @@ DOSE = re.compile(
 )
 MIXTURE = re.compile(
     rf"(?P<vol>{VOLUME.pattern})\s*(?:total\s+)?(?:of\s+)?(?:(?:a|an|the|this|same)\s+)?(?:(?:{_NUM})\s*{_ML}\s+)?"
-    r"(?:(?:\d*\.?\d+\s*%|\d+\s*mg\s*/\s*ml)\s+)?(?:steroid\s+|treatment\s+|injectate\s+|local\s+anesthetic\s+)?"
+    r"(?:\d+\s*:\s*\d+\s+)?(?:(?:\d*\.?\d+\s*%|\d+\s*mg\s*/\s*ml)\s+)?(?:steroid\s+|treatment\s+|injectate\s+|local\s+anesthetic\s+)?"
     r"(?:solution|mixture|mix|combination|cocktail|injectate|preparation|medications?|medication\s+mixture)\b",
     re.I,
 )
 #: "Injected 0.8 mL per side: Depo-Medrol 40 mg in 0.5% bupivacaine" — a volume introducing a list.
-MIXTURE_COLON = re.compile(rf"(?P<vol>{VOLUME.pattern})(?:\s+(?:each|per\s+\w+))?\s*:", re.I)
+MIXTURE_COLON = re.compile(rf"(?P<vol>{VOLUME.pattern})(?:\s+(?:each|per\s+\w+))?\s*[:(]", re.I)
 _CONTRAST_STRENGTH = re.compile(r"(?<![0-9.])(?P<n>1[4-9]0|2[0-9]0|3[0-7]0)(?![0-9])", re.I)
 _ATTACH_BEFORE = re.compile(
     r"^\s*(?:of\s+)?(?:(?:a|an|the)\s+)?(?:(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|preservative[- ]free|pf|plain|"
@@ -45,7 +45,7 @@ _ATTACH_BEFORE = re.compile(
     re.I,
 )
 _ATTACH_AFTER = re.compile(
-    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:,?\s*(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:()-]*\s*(?:x\s*)?$",
+    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:,?\s*(?:approximately|approx\.?|about|~)\s*)?(?:,?\s*(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:()-]*\s*(?:(?:approximately|approx\.?|about|~)\s*)?(?:x\s*)?$",
     re.I,
 )
 _DOSE_BEFORE = re.compile(r"^\s*(?:o[fn]\s+)?(?:(?:preservative[- ]free|pf)\s+)?$", re.I)
@@ -54,7 +54,7 @@ _CONC_BEFORE = re.compile(r"^\s*(?:of\s+)?(?:(?:preservative[- ]free|pf|plain)\s
 _CONC_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?[,:(-]?\s*$", re.I)
 _TRAILING_TOTAL = re.compile(
     r"^[^.;]{0,40}?[,;(]\s*(?:(?:for\s+)?(?:a\s+)?total(?:\s+(?:volume|injectate|of))*\s*(?:of\s+)?(?P<vol>[\d./]+\s*(?:cc|ml|mls)\b)"
-    r"|(?P<vol_>[\d./]+\s*(?:cc|ml|mls))\s+(?:in\s+)?total(?:\s+vol(?:ume)?)?\b)",
+    r"|(?P<vol_>[\d./]+\s*(?:cc|ml|mls))\s+(?:(?:in\s+)?total(?:\s+vol(?:ume)?)?|per\s+(?:joint|level|site|nerve|side)|each)\b)",
     re.I,
 )
 _JOINED = re.compile(
@@ -170,14 +170,14 @@ def attribute_quantities(sentence: str, drugs: list[tuple[int, int]], contrast: 
         recipe = _recipe_volume(sentence, ds, mixtures)
         if recipe is not None and q.volume_ml is not None and q.volume_ml > recipe:
             q.volume_ml = None  # "1/2 cc of solution (9 cc Marcaine + 1 cc Kenalog)": the recipe, not the dose
-        # "0.5 mL of 0.5% Sensorcaine with 40 mg Kenalog": a drug joined to the previous one shares its volume
-        if q.volume_ml is None and i and out and out[-1].volume_ml is not None and _JOINED.match(sentence[prev_end:ds]):
-            q.volume_ml = out[-1].volume_ml
         # volume: the mixture this drug is part of
         if q.volume_ml is None:
             for s, e, v in reversed(mixtures):
                 if e <= ds and not _MIX_GAP_BREAK.search(sentence[e:ds]):
                     q.volume_ml = v; spans.append((s, e)); break
+        # "0.5 mL of 0.5% Sensorcaine with 40 mg Kenalog": a drug joined to the previous one shares its volume
+        if q.volume_ml is None and i and out and out[-1].volume_ml is not None and _JOINED.match(sentence[prev_end:ds]):
+            q.volume_ml = out[-1].volume_ml
         q.spans = tuple(spans)
         out.append(q)
     # "Kenalog 40 mg + 0.5% Marcaine, total 1 mL": a total after the last drug is the mixture's volume.

@@ -33,6 +33,8 @@ class Sentence:
     text: str
     excluded_by_section: bool
     generic_technique: bool = False
+    #: Token index where this sentence's section heading starts (-1 before any heading).
+    section_start: int = -1
 
 
 @dataclass
@@ -69,6 +71,7 @@ class TargetScope:
             category: (re.compile(rule["current_if"], re.I), re.compile(rule["unless"], re.I), rule["current"], rule["excluded"])
             for category, rule in table["content_decided_sections"].items() if not category.startswith("_")
         }
+        self.heading_value_negation = re.compile(table["heading_value_negation"]["pattern"], re.I)
         generic = table["generic_technique_sentence"]
         self.generic = tuple(re.compile(generic[k], re.I) for k in ("starts", "present", "past"))
 
@@ -94,13 +97,17 @@ class TargetScope:
         self._decide_by_content(doc, token_section)
         sentences: list[Sentence] = []
         token_sentence = [0] * len(doc)
+        section_starts = _token_section_starts(doc)
         for i, sent in enumerate(doc.sents):
             section = token_section[sent.start] if len(doc) else None
             # A sentence that holds a heading belongs to the section the heading opens.
             for tok in sent:
                 token_sentence[tok.i] = i
             sentences.append(Sentence(i, sent.start_char, sent.end_char, section, sent.text,
-                                      section in self.excluded_sections, self.is_generic_technique(sent.text)))
+                                      section in self.excluded_sections, self.is_generic_technique(sent.text),
+                                      section_starts[sent.start] if len(doc) else -1))
+        titles = {i: section for section in (getattr(doc._, "sections", None) or ())
+                  for i in range(section.title_start, section.title_end)}
         mentions: list[Mention] = []
         group = doc.spans[self.span_group] if self.span_group in doc.spans else []
         for span in group:
@@ -116,15 +123,30 @@ class TargetScope:
                 blocking = [m for m in mods if m in self.excluding]
                 current = not blocking
                 reason = f"modifier:{blocking[0]}" if blocking else f"section:{section or 'none'}"
+            negated = any(m in self.negating for m in mods)
+            heading = titles.get(span.start)
+            if heading is not None:  # "Contrast: none" — the heading is the mention, its value says no
+                value = doc[heading.title_end:heading.body_end].text[:60]
+                negated = negated or bool(self.heading_value_negation.match(value))
             mentions.append(Mention(
                 label=span.label_, start=span.start_char, end=span.end_char, text=span.text,
                 sentence=token_sentence[span.start], section=section, current=current,
-                negated=any(m in self.negating for m in mods), reason=reason, meta=meta, modifiers=mods,
+                negated=negated, reason=reason, meta=meta, modifiers=mods,
             ))
         mentions.sort(key=lambda m: (m.start, -m.end))
         doc._.nc_mentions = mentions
         doc._.nc_sentences = sentences
         return doc
+
+
+def _token_section_starts(doc: Doc) -> list[int]:
+    out = [-1] * len(doc)
+    for section in getattr(doc._, "sections", None) or ():
+        if section.category is None:
+            continue
+        for i in range(section.title_start, section.body_end):
+            out[i] = section.title_start
+    return out
 
 
 def _token_sections(doc: Doc, unknown_heading: re.Pattern, ended_by_any_heading: set[str]) -> list[str | None]:

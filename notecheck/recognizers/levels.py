@@ -41,9 +41,29 @@ _AFTER_FILLER = (r"(?:\s*(?:facet|facets|joint|joints|level|levels|region|area|s
 _AFTER_SIDE = re.compile(rf"^{_AFTER_FILLER}\s*[,(]?\s*(?:on|at|to|from)?\s*(?:the\s+)?(?P<side>{_SIDE.pattern})", re.I)
 
 
+_UNCHECKED = re.compile(r"\[\s*\]\s*$")
+
+
+def _side_hits(text: str, start: int, end: int) -> list[tuple[int, str]]:
+    """(position, side) of each side term in text[start:end]; an unchecked box ("[ ] Left") says nothing."""
+    hits = []
+    for m in _SIDE.finditer(text, start, end):
+        if _UNCHECKED.search(text[max(0, m.start() - 6):m.start()]):
+            continue
+        side = side_of(m.group())
+        if side:
+            hits.append((m.start(), side))
+    return hits
+
+
 def side_of(term: str) -> str | None:
     t = re.sub(r"[\s-]+", " ", term.lower()).strip()
     return _SIDE_OF.get(t) or _SIDE_OF.get(t.replace(" ", "-")) or _SIDE_OF.get(term.lower())
+
+
+def _opposite(a: set[str], b: set[str]) -> bool:
+    """One says left, the other right (neither bilateral)."""
+    return len(a) == 1 and len(b) == 1 and a | b == {"left", "right"}
 
 
 def _combine(sides: set[str]) -> str | None:
@@ -143,21 +163,20 @@ def _assign_sides(ctx: NoteContext, sites: list[_Site]) -> None:
                          default=sent.end)
         after = ctx.text[m.end:min(next_start, m.end + 60, sent.end)]
         hit = _AFTER_SIDE.match(after)
-        if hit:
+        if hit and not _UNCHECKED.search(after[:hit.start("side")]):
             site.side = side_of(hit["side"])
             prev = site
             continue
         window_start = max(sent.start, m.start - 90)
         if prev is not None and prev.mention.sentence == m.sentence:
             window_start = max(window_start, prev.mention.end)
-        before = ctx.text[window_start:m.start]
-        found = list(_SIDE.finditer(before))
+        found = _side_hits(ctx.text, window_start, m.start)
         if found:
-            site.side = side_of(found[-1].group())
+            site.side = found[-1][1]
         elif prev is not None and prev.mention.sentence == m.sentence:
             site.side = prev.side
         else:
-            sentence_sides = {side_of(x.group()) for x in _SIDE.finditer(sent.text)} - {None}
+            sentence_sides = {side for _, side in _side_hits(ctx.text, sent.start, sent.end)}
             site.side = sentence_sides.pop() if len(sentence_sides) == 1 else None
         prev = site
 
@@ -176,24 +195,29 @@ def _note_side(ctx: NoteContext) -> str | None:
             indexes.add(s.index)
     sides = set()
     for i in sorted(indexes):
-        sides |= {side_of(x.group()) for x in _SIDE.finditer(ctx.sentences[i].text)}
-    sides.discard(None)
+        sides |= {side for _, side in _side_hits(ctx.text, ctx.sentences[i].start, ctx.sentences[i].end)}
     return sides.pop() if len(sides) == 1 else None
 
 
 def recognize_levels(ctx: NoteContext) -> list[Level]:
     if not ctx.performed:
         return []
+    from .procedure import title_sentence_indexes
+
     explicit = _sites_from_levels(ctx)
     nerve_sites = _sites_from_nerves(ctx) if ctx.kind in _NERVE_KINDS else []
     _assign_sides(ctx, explicit + nerve_sites)
+    titles = set(title_sentence_indexes(ctx))
+    title_sides: dict[str, set[str]] = {}
 
     sides: dict[str, set[str]] = {}
     spans: dict[str, list[tuple[int, int]]] = {}
     derived: dict[str, bool] = {}
     for site in explicit:
         for joint in site.joints:
-            sides.setdefault(joint, set()).update({site.side} - {None})
+            bucket = title_sides if site.mention.sentence in titles else sides
+            bucket.setdefault(joint, set()).update({site.side} - {None})
+            sides.setdefault(joint, set())
             spans.setdefault(joint, []).append((site.mention.start, site.mention.end))
             derived[joint] = False
     # nerves → joints, per side (unsided nerves join every sided group)
@@ -209,8 +233,21 @@ def recognize_levels(ctx: NoteContext) -> list[Level]:
             if joint not in derived:
                 derived[joint] = True
             if derived[joint]:
-                sides.setdefault(joint, set()).update({side} - {None})
+                bucket = title_sides if all(s.mention.sentence in titles for s in group) else sides
+                bucket.setdefault(joint, set()).update({side} - {None})
+                sides.setdefault(joint, set())
                 spans.setdefault(joint, []).extend((s.mention.start, s.mention.end) for s in group)
+
+    # The procedure line and the description usually agree; where they name opposite sides, the
+    # description of what was done wins ("PROCEDURE: Left ..." over a body that treats the right).
+    body_note_sides = {side for i in ctx.current_sentence_indexes() if i not in titles
+                       for _, side in _side_hits(ctx.text, ctx.sentences[i].start, ctx.sentences[i].end)}
+    for joint, heading in title_sides.items():
+        body = sides[joint]
+        if not body and len(heading) == 1 and len(body_note_sides) == 1 and _opposite(heading, body_note_sides):
+            body |= body_note_sides  # the heading says left; every side the description names is right
+        elif not body or not _opposite(heading, body):
+            body |= heading
 
     # "same procedure carried out on the other side", "then repeated on the right side"
     current_text = [ctx.sentences[i] for i in ctx.current_sentence_indexes()] or ctx.sentences

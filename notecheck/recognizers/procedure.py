@@ -106,21 +106,17 @@ def _classify_body(cues: set[str], has_sites: bool) -> str:
 def title_sentence_indexes(ctx: NoteContext) -> list[int]:
     """The note's first sentence and the first two sentences of each procedure heading (the heading and
     what it names)."""
-    out: list[int] = []
+    out: set[int] = set()
     if ctx.sentences and not ctx.sentences[0].excluded_by_section:
-        out.append(0)
-    seen_section_start = None
-    count = 0
+        out.add(0)
+    seen: dict[int, int] = {}
     for s in ctx.sentences:
         if s.section == "procedure":
-            if seen_section_start is None or s.index != seen_section_start + count:
-                seen_section_start, count = s.index, 0
+            count = seen.get(s.section_start, 0)
             if count < 2:
-                out.append(s.index)
-            count += 1
-        else:
-            seen_section_start = None
-    return sorted(set(out))
+                out.add(s.index)
+            seen[s.section_start] = count + 1
+    return sorted(out)
 
 
 def _classify(title: set[str], body: set[str], has_sites: bool) -> str | None:
