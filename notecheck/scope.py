@@ -73,6 +73,8 @@ class TargetScope:
             for category, rule in table["content_decided_sections"].items() if not category.startswith("_")
         }
         self.heading_value_negation = re.compile(table["heading_value_negation"]["pattern"], re.I)
+        self.imaging_report = re.compile(table["imaging_report_sentence"]["pattern"], re.I)
+        self.unfilled_template = re.compile(table["unfilled_template"]["pattern"])
         generic = table["generic_technique_sentence"]
         self.generic = tuple(re.compile(generic[k], re.I) for k in ("starts", "present", "past"))
 
@@ -107,6 +109,7 @@ class TargetScope:
             sentences.append(Sentence(i, sent.start_char, sent.end_char, section, sent.text,
                                       section in self.excluded_sections, self.is_generic_technique(sent.text),
                                       section_starts[sent.start] if len(doc) else -1))
+        unfilled = [m.span() for m in self.unfilled_template.finditer(doc.text)]
         titles = {i: section for section in (getattr(doc._, "sections", None) or ())
                   for i in range(section.title_start, section.title_end)}
         mentions: list[Mention] = []
@@ -120,6 +123,10 @@ class TargetScope:
                 current, reason = False, f"section:{section}"
             elif sentences[token_sentence[span.start]].generic_technique:
                 current, reason = False, "sentence:generic_technique"
+            elif self.imaging_report.search(sentences[token_sentence[span.start]].text) and span.label_ != "PROC":
+                current, reason = False, "sentence:imaging_report"
+            elif any(s <= span.start_char and span.end_char <= e for s, e in unfilled):
+                current, reason = False, "unfilled_template"
             else:
                 blocking = [m for m in mods if m in self.excluding]
                 current = not blocking

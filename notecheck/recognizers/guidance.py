@@ -25,8 +25,14 @@ def recognize_guidance(ctx: NoteContext) -> tuple[list[Guidance], list[tuple[int
     if not ctx.performed:
         return [], []
     items: dict[tuple[str, bool], Guidance] = {}
-    for m in ctx.current("GUIDANCE"):
+    mentions = ctx.current("GUIDANCE")
+    # "CT fluoroscopy" is CT: a mention inside another modality's mention is part of it.
+    mentions = [m for m in mentions if not any(o is not m and o.start <= m.start and m.end <= o.end
+                                               and (o.end - o.start) > (m.end - m.start) for o in mentions)]
+    for m in mentions:
         modality = m.meta.get("modality")
+        if modality == "fluoroscopy" and re.search(r"\bCT[\s-]+$", ctx.text[max(0, m.start - 4):m.start], re.I):
+            continue  # "under CT fluoroscopy" is CT guidance
         if _PLACE_ONLY.match(ctx.text[m.start:m.end + 12]):
             continue
         if modality == "generic":
@@ -47,6 +53,10 @@ def recognize_guidance(ctx: NoteContext) -> tuple[list[Guidance], list[tuple[int
         sentences |= set(ctx.current_sentence_indexes()) if modality == "fluoroscopy" else set()
         text = " ".join(ctx.sentence(i).text for i in sorted(sentences) if not ctx.sentence(i).excluded_by_section)
         item.details = [name for name, pattern in _DETAILS if pattern.search(text)]
+    # Used and "not used" for one modality: a negation near a later mention ("no vascular flow on live
+    # fluoro", "a post-procedure fluoroscopic image was not needed") does not undo its use.
+    for modality in {m for m, negated in items if not negated}:
+        items.pop((modality, True), None)
     for item in items.values():
         item.spans = sorted(set(item.spans))
     return sorted(items.values(), key=lambda g: (g.negated, g.modality)), landmark

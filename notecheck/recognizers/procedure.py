@@ -80,7 +80,7 @@ def _classify(title: set[str], body: set[str], has_sites: bool) -> str | None:
     strong = title & {"mbb", "ia_facet", "rfa"} or ("dorsal_ramus" in title and "non_facet" not in title)
     if "non_facet" in title and not strong:
         return "not_facet"  # "Transforaminal epidural ... facet" — the facet word is anatomy here
-    if _facet_evidence(title):
+    if _facet_evidence(title) or ("ia" in title and "non_facet" not in title):
         return _facet_kind(title) or _facet_kind(body) or "unknown"
     if "non_facet" in title:
         return "not_facet"
@@ -111,7 +111,7 @@ def title_sentence_indexes(ctx: NoteContext) -> list[int]:
         out.add(0)
     seen: dict[int, int] = {}
     for s in ctx.sentences:
-        if s.section == "procedure":
+        if s.section == "procedure" and any(ch.isalnum() for ch in s.text):
             count = seen.get(s.section_start, 0)
             if count < 2:
                 out.add(s.index)
@@ -157,7 +157,9 @@ def recognize_procedure(ctx: NoteContext) -> Procedure:
     ctx.performed = procedure_performed(ctx)
     titles = set(title_sentence_indexes(ctx))
     cues = ctx.current("PROC")
-    title_cues = [m for m in cues if m.sentence in titles]
+    # What the procedure line names is today's procedure, even beside "prior" or "planned" words.
+    title_cues = [m for m in ctx.of("PROC") if m.sentence in titles and not m.negated
+                  and (m.current or m.reason.startswith("modifier:")) and "UNCHECKED" not in m.modifiers]
     body_cues = [m for m in cues if m.sentence not in titles]
     if not ctx.performed:
         ctx.kind = "not_facet"
