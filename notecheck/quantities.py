@@ -31,9 +31,15 @@ DOSE = re.compile(
     re.I,
 )
 MIXTURE = re.compile(
-    rf"(?P<vol>{VOLUME.pattern})\s*(?:total\s+)?(?:of\s+)?(?:(?:a|an|the|this|same)\s+)?(?:(?:{_NUM})\s*{_ML}\s+)?"
+    rf"(?P<vol>{VOLUME.pattern})\s*(?:(?:per|each|/)\s*(?:joint|level|site|nerve|side|target)\s+)?(?:total\s+)?(?:of\s+)?(?:(?:a|an|the|this|same)\s+)?(?:(?:{_NUM})\s*{_ML}\s+)?"
     r"(?:\d+\s*:\s*\d+\s+)?(?:(?:\d*\.?\d+\s*%|\d+\s*mg\s*/\s*ml)\s+)?(?:steroid\s+|treatment\s+|injectate\s+|local\s+anesthetic\s+)?"
-    r"(?:solution|mixture|mix|combination|cocktail|injectate|preparation|medications?|medication\s+mixture)\b",
+    r"(?:solution|mixture|mix|combination|cocktail|injectate|preparation|medications?|medication\s+mixture|"
+    r"(?=containing|consisting of|comprised of|made up of))\b",
+    re.I,
+)
+#: "... had been prepared, and 0.5 cc of this mixture was injected": the volume of a mixture named before it.
+MIXTURE_BACKREF = re.compile(
+    rf"(?P<vol>{VOLUME.pattern})\s+(?:of\s+)?(?:this|that|the|the above|the same|said)\s+(?:mixture|solution|injectate|mix|combination|preparation)\b",
     re.I,
 )
 #: "Injected 0.8 mL per side: Depo-Medrol 40 mg in 0.5% bupivacaine" — a volume introducing a list.
@@ -45,7 +51,7 @@ _ATTACH_BEFORE = re.compile(
     re.I,
 )
 _ATTACH_AFTER = re.compile(
-    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:,?\s*(?:approximately|approx\.?|about|~)\s*)?(?:,?\s*(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:()-]*\s*(?:(?:approximately|approx\.?|about|~)\s*)?(?:x\s*)?$",
+    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:\d+(?:\.\d+)?\s*mg\s+(?:diluted\s+|mixed\s+)?(?:in|into|to)\s+(?:a\s+total\s+of\s+)?$)?(?:,?\s*(?:approximately|approx\.?|about|~)\s*)?(?:,?\s*(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:()-]*\s*(?:(?:approximately|approx\.?|about|~)\s*)?(?:x\s*)?$",
     re.I,
 )
 _DOSE_BEFORE = re.compile(r"^\s*(?:o[fn]\s+)?(?:(?:preservative[- ]free|pf)\s+)?$", re.I)
@@ -53,12 +59,12 @@ _DOSE_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?(?:,?\s*\d*\.?\d+\s*%\s*)?[
 _CONC_BEFORE = re.compile(r"^\s*(?:of\s+)?(?:(?:preservative[- ]free|pf|plain)\s+)?(?:solution\s+of\s+)?$", re.I)
 _CONC_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?[,:(-]?\s*$", re.I)
 _TRAILING_TOTAL = re.compile(
-    r"^[^.;]{0,40}?[,;(]\s*(?:(?:for\s+)?(?:a\s+)?total(?:\s+(?:volume|injectate|of))*\s*(?:of\s+)?(?P<vol>[\d./]+\s*(?:cc|ml|mls)\b)"
+    r"^[^.;]{0,40}?(?:[,;(]|\bto\b|\bfor\b)\s*(?:(?:for\s+)?(?:a\s+)?total(?:\s+(?:volume|injectate|of))*\s*(?:of\s+)?(?P<vol>[\d./]+\s*(?:cc|ml|mls)\b)"
     r"|(?P<vol_>[\d./]+\s*(?:cc|ml|mls))\s+(?:(?:in\s+)?total(?:\s+vol(?:ume)?)?|per\s+(?:joint|level|site|nerve|side)|each)\b)",
     re.I,
 )
 _JOINED = re.compile(
-    r"^\s*(?:\d*\.?\d+\s*%\s*)?(?:,\s*)?(?:with|\+|plus|and|&|mixed with|combined with|in)\s+"
+    r"^\s*(?:\d*\.?\d+\s*%\s*)?(?:,\s*)?(?:with|\+|plus|and|&|/|mixed with|combined with|in)\s*"
     r"(?:(?:\d+(?:\.\d+)?\s*(?:mg|mcg|milligrams?)|\d*\.?\d+\s*%)\s*(?:of\s+)?)?(?:preservative[- ]free\s+)?$",
     re.I,
 )
@@ -180,6 +186,15 @@ def attribute_quantities(sentence: str, drugs: list[tuple[int, int]], contrast: 
             q.volume_ml = out[-1].volume_ml
         q.spans = tuple(spans)
         out.append(q)
+    # "0.5 cc of this mixture was injected": the injected volume of everything mixed before it.
+    if drugs:
+        back = [m for m in MIXTURE_BACKREF.finditer(sentence) if m.start() >= drugs[-1][1] or m.start() >= drugs[0][1]]
+        if back:
+            value = _volume_value(back[-1])
+            if value is not None:
+                for q in out:
+                    q.volume_ml = value
+                    q.spans = q.spans + ((back[-1].start(), back[-1].end()),)
     # "Kenalog 40 mg + 0.5% Marcaine, total 1 mL": a total after the last drug is the mixture's volume.
     if drugs:
         tail = _TRAILING_TOTAL.match(sentence[drugs[-1][1]:])
