@@ -75,6 +75,7 @@ class TargetScope:
         self.heading_value_negation = re.compile(table["heading_value_negation"]["pattern"], re.I)
         self.imaging_report = re.compile(table["imaging_report_sentence"]["pattern"], re.I)
         self.unfilled_template = re.compile(table["unfilled_template"]["pattern"])
+        self.placeholder_value = re.compile(table["placeholder_value"]["pattern"])
         generic = table["generic_technique_sentence"]
         self.generic = tuple(re.compile(generic[k], re.I) for k in ("starts", "present", "past"))
 
@@ -132,6 +133,8 @@ class TargetScope:
                 current = not blocking
                 reason = f"modifier:{blocking[0]}" if blocking else f"section:{section or 'none'}"
             negated = any(m in self.negating for m in mods)
+            if self.placeholder_value.match(doc.text[span.end_char:span.end_char + 12]):
+                negated = True
             heading = titles.get(span.start)
             if heading is not None:  # "Contrast: none" — the heading is the mention, its value says no
                 value = doc[heading.title_end:heading.body_end].text[:60]

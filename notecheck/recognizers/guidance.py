@@ -10,6 +10,7 @@ import re
 from ..report import Guidance
 from .context import NoteContext
 
+_NEGATION_SECTIONS = {"section:indication", "section:consent"}
 #: Where a procedure took place is not how the needle was guided.
 _PLACE_ONLY = re.compile(r"^(?:fluoro(?:scopy|scopic)?)\s+(?:suite|table|room|unit|lab)", re.I)
 _DETAILS = (
@@ -25,7 +26,10 @@ def recognize_guidance(ctx: NoteContext) -> tuple[list[Guidance], list[tuple[int
     if not ctx.performed:
         return [], []
     items: dict[tuple[str, bool], Guidance] = {}
-    mentions = ctx.current("GUIDANCE")
+    # "She is pregnant, so fluoroscopy was not used" is often said with the indication: a negated
+    # modality there still describes this procedure (unless it is history).
+    mentions = [m for m in ctx.of("GUIDANCE") if m.current or (
+        m.negated and m.reason in _NEGATION_SECTIONS and "HISTORICAL" not in m.modifiers)]
     # "CT fluoroscopy" is CT: a mention inside another modality's mention is part of it.
     mentions = [m for m in mentions if not any(o is not m and o.start <= m.start and m.end <= o.end
                                                and (o.end - o.start) > (m.end - m.start) for o in mentions)]

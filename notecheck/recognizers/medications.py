@@ -36,7 +36,15 @@ def _is_skin_local(sentence: str, start: int, end: int, role: str, alone: bool) 
 def recognize_medications(ctx: NoteContext) -> list[Medication]:
     if not ctx.performed:
         return []
-    mentions = [m for m in ctx.current("DRUG") if not m.negated]
+    current = ctx.current("DRUG")
+    # "No contrast was given because of a contrast allergy": once a sentence says a drug was not
+    # given, its later mentions in that sentence are about the same absence.
+    absent_from = {}
+    for m in current:
+        if m.negated:
+            absent_from.setdefault((m.sentence, m.meta["generic"]), m.start)
+    mentions = [m for m in current if not m.negated
+                and m.start < absent_from.get((m.sentence, m.meta["generic"]), m.start + 1)]
     named_contrast = [m for m in mentions if m.meta["role"] == "contrast" and m.meta["generic"] != "contrast"]
     # "Omnipaque 240 dye": the generic word is the same drug; once a contrast is named, "contrast" is that one.
     if named_contrast:

@@ -16,6 +16,7 @@ from .context import NoteContext
 
 _PERFORMED = re.compile(resources.load("scope.json")["performed_cues"], re.I)
 #: Sections that make a note look like a clinic visit (a procedure note has indications and plans too).
+_NOT_A_PROCEDURE_NOTE = re.compile(resources.load("scope.json")["not_a_procedure_note"]["pattern"], re.I | re.M)
 _CLINIC_SECTIONS = set(resources.load("scope.json")["clinic_sections"])
 #: Cue words that by themselves say a facet procedure (not just any spine procedure).
 _FACET = {"facet", "mbb", "ia_facet"}
@@ -35,6 +36,8 @@ def procedure_performed(ctx: NoteContext) -> bool:
     clinic visit (history, exam, assessment, plan) needs two sentences that say something was done now,
     any other note one (or a documented drug, guidance or tolerance statement, as terse notes have).
     """
+    if ctx.sentences and _NOT_A_PROCEDURE_NOTE.search(ctx.text[:200]):
+        return False
     proc_cues = {m.sentence for m in ctx.current("PROC")}
     for s in ctx.sentences:
         if s.section == "procedure" and not ctx.sentence_excluded_cue[s.index] \
