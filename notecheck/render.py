@@ -12,9 +12,21 @@ from .report import NoteReport
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
+def _merge(spans) -> list[tuple[int, int]]:
+    """Adjacent evidence ("1%" and "lidocaine") reads better as one quote ("1% lidocaine")."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start - merged[-1][1] <= 2:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
 def _quote(text: str, spans, limit: int = 3) -> str:
+    spans = _merge(spans)
     quotes = []
-    for start, end in list(spans)[:limit]:
+    for start, end in spans[:limit]:
         snippet = " ".join(text[start:end].split())
         quotes.append(f"“{snippet[:80]}” @{start}")
     more = f" (+{len(spans) - limit})" if len(spans) > limit else ""
