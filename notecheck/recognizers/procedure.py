@@ -20,7 +20,6 @@ _NOT_A_PROCEDURE_NOTE = re.compile(resources.load("scope.json")["not_a_procedure
 _CLINIC_SECTIONS = set(resources.load("scope.json")["clinic_sections"])
 #: Cue words that by themselves say a facet procedure (not just any spine procedure).
 _FACET = {"facet", "mbb", "ia_facet"}
-_STRONG_RFA = re.compile(r"radio|rf|rhizo|neurotom|denervat|thermo|coagulat|ablat|neurolys|pulsed|lesion", re.I)
 _REGION_WORDS = (
     (re.compile(r"\b(?:cervical|thoracic|cervicothoracic|occipital|stellate|neck)\b", re.I), "cervical_thoracic"),
     (re.compile(r"\b(?:lumbar|lumbosacral|sacral|lumbo-sacral|sacroiliac|sacrum|si[- ]joint|caudal)\b", re.I), "lumbar_sacral"),
@@ -120,40 +119,6 @@ def title_sentence_indexes(ctx: NoteContext) -> list[int]:
                 out.add(s.index)
             seen[s.section_start] = count + 1
     return sorted(out)
-
-
-def _classify(title: set[str], body: set[str], has_sites: bool) -> str | None:
-    """Kind from cue sets; None when the cues say nothing."""
-    si_like = "non_facet" in title
-    facet = bool(title & _FACET) or ("dorsal_ramus" in title and not si_like)
-    if "dorsal_ramus" in title and title & {"facet", "ia_facet"} == set() and si_like and "mbb" in title:
-        # "L5 dorsal ramus block and S1-S3 lateral branch blocks" is an SI-joint block.
-        mbb_only_dorsal = True
-    else:
-        mbb_only_dorsal = False
-    if facet and not mbb_only_dorsal:
-        if "rfa" in title:
-            return "radiofrequency_ablation"
-        if "mbb" in title:
-            return "medial_branch_block"
-        if title & {"ia", "ia_facet"}:
-            return "facet_injection"
-        if "rfa" in body:
-            return "radiofrequency_ablation"
-        if "mbb" in body:
-            return "medial_branch_block"
-        if body & {"ia", "ia_facet"}:
-            return "facet_injection"
-        return "unknown"
-    if si_like or mbb_only_dorsal:
-        return "not_facet"
-    if "rfa" in title:
-        if body & (_FACET | {"dorsal_ramus"}) and "non_facet" not in body:
-            return "radiofrequency_ablation"
-        if "non_facet" in body and not body & _FACET:
-            return "not_facet"
-        return "radiofrequency_ablation" if has_sites or body & _FACET else "unknown"
-    return None
 
 
 def recognize_procedure(ctx: NoteContext) -> Procedure:
