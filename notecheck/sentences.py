@@ -28,7 +28,7 @@ def _starts_new_line_sentence(prev_text: str, tok_text: str) -> bool:
 
 
 def _line_start(doc: Doc, i: int) -> bool:
-    return i == 0 or "\n" in doc[i - 1].text or "\n" in doc[i - 1].whitespace_ or doc[i - 1].is_space and "\n" in doc[i - 1].text
+    return i == 0 or "\n" in doc[i - 1].text
 
 
 @Language.factory("notecheck_sentences")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from ..scope import Mention, Sentence
@@ -25,7 +25,6 @@ class NoteContext:
     #: Filled by the procedure recognizer; later recognizers read it.
     kind: str = "unknown"
     performed: bool = True
-    notes: list[str] = field(default_factory=list)
 
     def current(self, *labels: str) -> list[Mention]:
         return [m for m in self.mentions if m.label in labels and m.current]

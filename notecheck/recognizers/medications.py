@@ -21,7 +21,6 @@ _TARGET = re.compile(
     re.I,
 )
 _INJECT = re.compile(r"inject\w*|instill\w*|administer\w*|deliver\w*|placed|per (?:level|joint|site|nerve)|each (?:level|joint|site)", re.I)
-_GENERIC_CONTRAST_NEAR = 25
 
 
 def _is_skin_local(sentence: str, start: int, end: int, role: str, alone: bool) -> bool:
