@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from .pipeline import get_nlp
+from .profiles import DEFAULT_PAYER, PayerProfile, load_profile
 from .reading import NoteInput, note_from_text
-from .report import NoteReport
+from .report import Code, NoteReport
+from .rules import evaluate
 
 
 def report_from_extraction(note_id: str, extraction, warnings: list[str] | None = None) -> NoteReport:
@@ -18,26 +20,34 @@ def report_from_extraction(note_id: str, extraction, warnings: list[str] | None 
         guidance=extraction.guidance,
         landmark_technique=extraction.landmark_technique,
         tolerance=extraction.tolerance,
+        history=extraction.history,
         warnings=list(warnings or []),
     )
 
 
-def check_note(note: NoteInput) -> NoteReport:
+def check_note(note: NoteInput, profile: PayerProfile | None = None, billed: list[Code] | None = None) -> NoteReport:
     """A report for one note; a note that cannot be read gets a report with ``errors`` and nothing else."""
+    profile = profile or load_profile(DEFAULT_PAYER)
     if note.text is None:
-        return NoteReport(note_id=note.note_id, errors=list(note.errors), warnings=list(note.warnings))
+        return NoteReport(note_id=note.note_id, errors=list(note.errors), warnings=list(note.warnings),
+                          billed=list(billed or []), payer=profile.id)
     try:
         doc = get_nlp()(note.text)
-        return report_from_extraction(note.note_id, doc._.notecheck, note.warnings)
+        report = report_from_extraction(note.note_id, doc._.notecheck, note.warnings)
+        report.payer = profile.id
+        report.billed = list(billed or [])
+        report.findings, report.codes = evaluate(report, profile, report.billed)
+        return report
     except Exception as exc:  # one bad note must never stop a batch; the message names no note text
         return NoteReport(note_id=note.note_id, errors=[f"internal error while checking the note ({exc.__class__.__name__})"],
                           warnings=list(note.warnings))
 
 
-def check_text(text: str, note_id: str = "note") -> NoteReport:
-    return check_note(note_from_text(text, note_id))
+def check_text(text: str, note_id: str = "note", profile: PayerProfile | None = None,
+               billed: list[Code] | None = None) -> NoteReport:
+    return check_note(note_from_text(text, note_id), profile, billed)
 
 
-def check_notes(notes: Iterable[NoteInput]) -> Iterator[NoteReport]:
+def check_notes(notes: Iterable[NoteInput], profile: PayerProfile | None = None) -> Iterator[NoteReport]:
     for note in notes:
-        yield check_note(note)
+        yield check_note(note, profile)

@@ -62,6 +62,7 @@ def check(
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="text for people; json (one note) or jsonl for programs."),
     claims: Optional[Path] = typer.Option(None, "--claims", help="CSV with note_id,cpt,modifiers,units (modifiers separated by ';')."),
     billed: Optional[List[str]] = typer.Option(None, "--billed", help="A billed code for a single note, e.g. 64493-50 (repeatable)."),
+    payer: str = typer.Option("medicare", "--payer", help="Payer profile: medicare, aetna, uhc, bcbs, or a profile file."),
     max_bytes: int = typer.Option(1_000_000, "--max-bytes", help="Notes larger than this are refused."),
     debug: bool = typer.Option(False, "--debug", help="Debug logging; may include note text."),
 ) -> None:
@@ -69,7 +70,13 @@ def check(
     _configure_logging(debug)
     from .check import check_note
     from .claims import ClaimError, parse_billed, read_claims
+    from .profiles import ProfileError, load_profile
     from .reading import expand_paths, read_note_file
+
+    try:
+        profile = load_profile(payer)
+    except ProfileError as exc:
+        _usage_error(str(exc))
 
     files = list(expand_paths(paths))
     if not files:
@@ -84,14 +91,13 @@ def check(
     if billed_codes and claims:
         _usage_error("give the billed codes either with --billed or with --claims, not both")
 
-    out = Console(highlight=False, soft_wrap=False)
+    out = Console(highlight=False, soft_wrap=True)
     as_lines = fmt is Format.jsonl or (fmt is Format.json and len(files) > 1)
     status = 0
     unreadable = flagged = 0
     for path in files:
         note = read_note_file(path, max_bytes=max_bytes)
-        report = check_note(note)
-        report.billed = billed_codes or claim_map.get(report.note_id, [])
+        report = check_note(note, profile, billed_codes or claim_map.get(path.stem, []))
         if report.errors:
             unreadable += 1
             status = 2
@@ -141,6 +147,26 @@ def evaluate_cmd(
     if result.unreadable:
         err.print(f"{len(result.unreadable)} gold notes could not be read")
         raise typer.Exit(2)
+
+
+@app.command()
+def rules(
+    payer: str = typer.Option("medicare", "--payer", help="Payer profile: medicare, aetna, uhc, bcbs, or a profile file."),
+    fmt: EvalFormat = typer.Option(EvalFormat.text, "--format", "-f"),
+) -> None:
+    """List a payer profile's parameters and documentation requirements, for a biller."""
+    from .profiles import ProfileError, available_profiles, load_profile
+
+    try:
+        profile = load_profile(payer)
+    except ProfileError as exc:
+        _usage_error(str(exc))
+    if fmt is EvalFormat.json:
+        sys.stdout.write(profile.model_dump_json(indent=2) + "\n")
+        return
+    from .render import print_rules
+
+    print_rules(Console(highlight=False), profile, available_profiles())
 
 
 @app.command()

@@ -9,10 +9,11 @@ from pydantic import BaseModel, Field
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .report import Guidance, Level, Medication, Procedure, Span, Tolerance
+from .report import Guidance, History, Level, Medication, Procedure, Span, Tolerance
 from .recognizers.context import NoteContext
 from .recognizers.guidance import recognize_guidance
-from .recognizers.levels import recognize_levels
+from .recognizers.history import ablation, block_number, recognize_history
+from .recognizers.levels import procedure_side, recognize_levels
 from .recognizers.medications import recognize_medications
 from .recognizers.procedure import recognize_procedure, region_for
 from .recognizers.tolerance import recognize_tolerance
@@ -30,6 +31,7 @@ class Extraction(BaseModel):
     guidance: list[Guidance] = Field(default_factory=list)
     landmark_technique: list[Span] = Field(default_factory=list)
     tolerance: Tolerance = Field(default_factory=Tolerance)
+    history: History = Field(default_factory=History)
     performed: bool = True
 
 
@@ -37,11 +39,15 @@ def extract(ctx: NoteContext) -> Extraction:
     procedure = recognize_procedure(ctx)
     levels = recognize_levels(ctx)
     procedure.region = region_for(ctx, [lv.joint for lv in levels]) if ctx.performed else None
+    procedure.laterality = procedure_side(ctx, levels)
+    if ctx.performed and ctx.kind != "not_facet":
+        procedure.block_number = block_number(ctx)
+        procedure.ablation = ablation(ctx)
     guidance, landmark = recognize_guidance(ctx)
     return Extraction(
         procedure=procedure, levels=levels, medications=recognize_medications(ctx),
         guidance=guidance, landmark_technique=landmark, tolerance=recognize_tolerance(ctx),
-        performed=ctx.performed,
+        history=recognize_history(ctx), performed=ctx.performed,
     )
 
 

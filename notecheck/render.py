@@ -117,3 +117,19 @@ def print_eval(console: Console, result: EvalResult, title: str, max_misses: int
             console.print(f"  {escape(m.note_id):12} {m.element:15} {m.kind:9} {escape(str(m.item))}")
         if len(misses) < len(result.misses):
             console.print(f"  … {len(result.misses) - len(misses)} more (--max-misses)")
+
+
+def print_rules(console: Console, profile, available: list[str]) -> None:
+    console.rule(f"[bold]{escape(profile.name)}[/] (profile {escape(profile.id)} v{escape(profile.version)})")
+    console.print(f"[dim]source:[/] {escape(profile.source)}")
+    console.print(f"[dim]other profiles:[/] {escape(', '.join(p for p in available if p != profile.id))}")
+    params = Table(title="parameters", show_header=False)
+    for name, value in profile.parameters.model_dump().items():
+        params.add_row(name, escape(str(value)))
+    console.print(params)
+    table = Table(title="requirements", show_lines=True)
+    for col in ("code", "severity", "rule", "message", "fix"):
+        table.add_column(col, overflow="fold")
+    for r in profile.requirements:
+        table.add_row(r.code, r.severity, r.rule, escape(r.message), escape(r.fix))
+    console.print(table)

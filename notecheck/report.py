@@ -6,7 +6,7 @@ evidence as character spans ``[start, end)`` into the original note text.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,12 +27,31 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Ablation(_Model):
+    """How an RFA lesion was made (DOC-RFA, CPT-6): thermal ≥ 80 °C is 64633-64636, anything else 64999."""
+    temperature_c: float | None = None
+    pulsed: bool = False
+    chemical: bool = False
+    cooled: bool = False
+    spans: list[Span] = Field(default_factory=list)
+
+    @property
+    def thermal(self) -> bool:
+        low = self.temperature_c is not None and self.temperature_c < 80 and not self.cooled
+        return not (self.pulsed or self.chemical or low)
+
+
 class Procedure(_Model):
     kind: ProcedureKind = "unknown"
     region: Region | None = None
     intent: Intent | None = None
     #: What the note appears to be when it is not a facet procedure ("transforaminal epidural", ...).
     described_as: str | None = None
+    #: The side stated for the procedure as a whole (used when no level is named).
+    laterality: Laterality | None = None
+    #: Which block in a diagnostic series this is (1 or 2), where stated.
+    block_number: int | None = None
+    ablation: Ablation | None = None
     spans: list[Span] = Field(default_factory=list)
 
 
@@ -68,6 +87,60 @@ class Tolerance(_Model):
     spans: list[Span] = Field(default_factory=list)
 
 
+class PainDuration(_Model):
+    text: str
+    months: float | None = None
+    spans: list[Span] = Field(default_factory=list)
+
+
+class ConservativeCare(_Model):
+    therapies: list[str] = Field(default_factory=list)
+    duration_weeks: float | None = None
+    spans: list[Span] = Field(default_factory=list)
+
+
+class FunctionalImpairment(_Model):
+    documented: bool = False
+    scales: list[str] = Field(default_factory=list)
+    spans: list[Span] = Field(default_factory=list)
+
+
+class PainScore(_Model):
+    scale: str
+    value: float
+    maximum: float = 10
+    timing: Literal["pre", "post", "unknown"] = "unknown"
+    spans: list[Span] = Field(default_factory=list)
+
+
+class PriorRelief(_Model):
+    percent: float
+    spans: list[Span] = Field(default_factory=list)
+
+
+class Radicular(_Model):
+    present: bool | None = None
+    spans: list[Span] = Field(default_factory=list)
+
+
+class Sedation(_Model):
+    given: bool = False
+    agents: list[str] = Field(default_factory=list)
+    necessity_stated: bool = False
+    spans: list[Span] = Field(default_factory=list)
+
+
+class History(_Model):
+    """What a payer asks about the patient (MED-1..MED-7, MED-12), read from the whole note."""
+    pain_duration: PainDuration | None = None
+    conservative_care: ConservativeCare | None = None
+    functional_impairment: FunctionalImpairment = Field(default_factory=FunctionalImpairment)
+    pain_scores: list[PainScore] = Field(default_factory=list)
+    prior_relief: list[PriorRelief] = Field(default_factory=list)
+    radicular: Radicular = Field(default_factory=Radicular)
+    sedation: Sedation = Field(default_factory=Sedation)
+
+
 class Finding(_Model):
     code: str
     severity: Severity
@@ -75,6 +148,8 @@ class Finding(_Model):
     rule: str
     fix: str | None = None
     spans: list[Span] = Field(default_factory=list)
+    #: Structured facts behind the finding (e.g. codes billed but not supported, levels counted).
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class Code(_Model):
@@ -92,6 +167,9 @@ class NoteReport(_Model):
     #: Spans where the note says the procedure was done by landmarks / without imaging.
     landmark_technique: list[Span] = Field(default_factory=list)
     tolerance: Tolerance = Field(default_factory=Tolerance)
+    history: History = Field(default_factory=History)
+    #: The payer profile the findings and codes were judged against.
+    payer: str | None = None
     findings: list[Finding] = Field(default_factory=list)
     codes: list[Code] = Field(default_factory=list)
     #: Claim lines given for this note (from --billed / --claims), as parsed.

@@ -255,8 +255,8 @@ def test_clean_note_exit_status_follows_error_findings(tmp_path):
 def test_exit_status_from_finding_severities(tmp_path, monkeypatch, severities, status):
     real_check_note = notecheck.check.check_note
 
-    def with_findings(note):
-        report = real_check_note(note)
+    def with_findings(note, *args, **kwargs):
+        report = real_check_note(note, *args, **kwargs)
         report.findings = [Finding(code=f"T{i}", severity=s, message=f"test {s}", rule="test")
                            for i, s in enumerate(severities)]
         return report
@@ -279,8 +279,8 @@ def test_exit_status_from_finding_severities(tmp_path, monkeypatch, severities, 
 def test_unreadable_note_outranks_error_findings(tmp_path, monkeypatch):
     real_check_note = notecheck.check.check_note
 
-    def with_error(note):
-        report = real_check_note(note)
+    def with_error(note, *args, **kwargs):
+        report = real_check_note(note, *args, **kwargs)
         if not report.errors:
             report.findings = [Finding(code="T", severity="error", message="m", rule="r")]
         return report

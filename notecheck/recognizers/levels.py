@@ -268,3 +268,17 @@ def recognize_levels(ctx: NoteContext) -> list[Level]:
         levels.append(Level(joint=joint, laterality=side, derived_from_nerves=derived[joint],
                             spans=sorted(set(spans[joint]))))
     return levels
+
+
+def procedure_side(ctx: NoteContext, levels: list[Level]) -> str | None:
+    """The side of the procedure as a whole: from its levels, else from the procedure statement."""
+    if levels:
+        return _combine({lv.laterality for lv in levels} - {None})
+    if not ctx.performed:
+        return None
+    side = _note_side(ctx)
+    if side:
+        return side
+    sides = {side for i in ctx.current_sentence_indexes() if ctx.sentences[i].section == "procedure"
+             for _, side in _side_hits(ctx.text, ctx.sentences[i].start, ctx.sentences[i].end)}
+    return _combine(sides)

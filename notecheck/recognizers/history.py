@@ -1,0 +1,290 @@
+"""History recognizers: what a payer asks about the patient, read from the whole note (history,
+indication and procedure sections alike; never consent text, plans or billing lines).
+
+Pain duration (MED-2), conservative care (MED-2), functional impairment (MED-1), pain scores before and
+after (MED-4), relief from earlier blocks and which block this is (MED-5..7), radicular symptoms (MED-3),
+sedation and its stated necessity (MED-12), and how an RFA lesion was made (CPT-6). Term lists and
+patterns: resources/history.json.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .. import resources
+from ..report import (
+    Ablation, ConservativeCare, FunctionalImpairment, History, PainDuration, PainScore, PriorRelief, Radicular,
+    Sedation,
+)
+from .context import NoteContext
+
+#: Sections whose words describe no fact about this patient's course (what might happen, what is billed).
+_SKIP_SECTIONS = {"consent", "plan", "billing", "allergies", "staff"}
+_UNCHECKED = re.compile(r"\[\s*\]\s*$")
+
+
+@lru_cache(maxsize=None)
+def _patterns() -> dict:
+    h = resources.load("history.json")
+    c = re.compile
+    return {
+        "duration": c(h["duration"]["pattern"], re.I),
+        "duration_context": c(h["duration"]["context"], re.I),
+        "words": h["duration"]["words"],
+        "care": {name: c(p, re.I) for name, p in h["conservative_care"]["terms"].items()},
+        "care_negation": c(h["conservative_care"]["negation"], re.I),
+        "care_weeks": c(h["conservative_care"]["weeks"], re.I),
+        "scales": {name: c(p, re.I) for name, p in h["functional"]["scales"].items()},
+        "deficit": c(h["functional"]["deficit"], re.I),
+        "score": c(h["pain_score"]["pattern"], re.I),
+        "score_pre": c(h["pain_score"]["pre"], re.I),
+        "score_post": c(h["pain_score"]["post"], re.I),
+        "score_scales": {name: c(p, re.I) for name, p in h["pain_score"]["scale_names"].items()},
+        "relief": c(h["prior_relief"]["pattern"], re.I),
+        "relief_earlier": c(h["prior_relief"]["earlier"], re.I),
+        "relief_today": c(h["prior_relief"]["today"], re.I),
+        "block_second": c(h["block_number"]["second"], re.I),
+        "block_first": c(h["block_number"]["first"], re.I),
+        "radicular": c(h["radicular"]["present"], re.I),
+        "radicular_absent": c(h["radicular"]["absent"], re.I),
+        "radicular_absent_after": c(h["radicular"]["absent_after"], re.I),
+        "sedation_given": c(h["sedation"]["given"], re.I),
+        "sedation_none": c(h["sedation"]["none"], re.I),
+        "sedation_necessity": c(h["sedation"]["necessity"], re.I),
+        "temperature": c(h["ablation"]["temperature"], re.I),
+        "pulsed": c(h["ablation"]["pulsed"], re.I),
+        "cooled": c(h["ablation"]["cooled"], re.I),
+        "chemical": c(h["ablation"]["chemical"], re.I),
+    }
+
+
+def _number(text: str, words: dict) -> float | None:
+    text = text.strip().lower()
+    if text in words:
+        return float(words[text])
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _months(n: float, unit: str) -> float:
+    unit = unit.lower()
+    if unit.startswith(("d",)):
+        return round(n / 30.4, 2)
+    if unit.startswith("w"):
+        return round(n / 4.35, 2)
+    if unit.startswith(("y",)):
+        return n * 12
+    return n
+
+
+def _sentences(ctx: NoteContext):
+    """Sentences that may carry history: not consent, plans or billing; not plan-worded."""
+    for s in ctx.sentences:
+        if s.section in _SKIP_SECTIONS:
+            continue
+        yield s
+
+
+def pain_duration(ctx: NoteContext) -> PainDuration | None:
+    p = _patterns()
+    for s in _sentences(ctx):
+        if not p["duration_context"].search(s.text):
+            continue
+        for m in p["duration"].finditer(s.text):
+            if m["year"]:
+                months = None  # "since 2019": long, but the note date is unknown
+            else:
+                n = _number(m["n"] or m["n2"], p["words"])
+                if n is None:
+                    continue
+                months = _months(n, m["unit"] or m["unit2"])
+            return PainDuration(text=m.group().strip(), months=months, spans=[(s.start + m.start(), s.start + m.end())])
+    return None
+
+
+def conservative_care(ctx: NoteContext) -> ConservativeCare | None:
+    p = _patterns()
+    therapies: list[str] = []
+    spans: list[tuple[int, int]] = []
+    weeks: float | None = None
+    for s in _sentences(ctx):
+        if s.section == "medication_list":
+            continue  # a medication list is not a documented trial of care
+        for name, pattern in p["care"].items():
+            for m in pattern.finditer(s.text):
+                if p["care_negation"].search(s.text[max(0, m.start() - 40):m.start()]):
+                    continue
+                if name not in therapies:
+                    therapies.append(name)
+                spans.append((s.start + m.start(), s.start + m.end()))
+                w = p["care_weeks"].search(s.text, m.start(), min(len(s.text), m.end() + 40)) \
+                    or p["care_weeks"].search(s.text, max(0, m.start() - 30), m.start())
+                if w and weeks is None:
+                    n = _number(w["n"], p["words"])
+                    unit = w["unit"].lower()
+                    if n is not None and not unit.startswith("session"):
+                        weeks = round(_months(n, unit) * 4.35, 1) if not unit.startswith("w") else n
+    if not therapies:
+        return None
+    return ConservativeCare(therapies=therapies, duration_weeks=weeks, spans=sorted(set(spans)))
+
+
+def functional_impairment(ctx: NoteContext) -> FunctionalImpairment:
+    p = _patterns()
+    scales, spans = [], []
+    for s in _sentences(ctx):
+        for name, pattern in p["scales"].items():
+            for m in pattern.finditer(s.text):
+                if name not in scales:
+                    scales.append(name)
+                spans.append((s.start + m.start(), s.start + m.end()))
+        for m in p["deficit"].finditer(s.text):
+            spans.append((s.start + m.start(), s.start + m.end()))
+    return FunctionalImpairment(documented=bool(spans), scales=scales, spans=sorted(set(spans)))
+
+
+def pain_scores(ctx: NoteContext) -> list[PainScore]:
+    p = _patterns()
+    out: list[PainScore] = []
+    for s in _sentences(ctx):
+        hits = list(p["score"].finditer(s.text))
+        for k, m in enumerate(hits):
+            value = float(m["value"] or m["value2"])
+            if value > 10:
+                continue
+            before = s.text[max(0, m.start() - 45):m.start()]
+            if k:  # only the words since the previous score speak about this one
+                before = s.text[max(hits[k - 1].end(), m.start() - 45):m.start()]
+            scale = m["scale"].upper() if m["scale"] else next(
+                (name for name, sp in p["score_scales"].items() if sp.search(s.text)), "NRS")
+            if scale == "NPRS":
+                scale = "NRS"
+            post_word = p["score_post"].search(before)
+            pre_word = p["score_pre"].search(before)
+            if post_word and (not pre_word or post_word.end() > pre_word.end()):
+                timing = "post"
+            elif pre_word:
+                timing = "pre"
+            elif s.section in ("post_procedure", "findings"):
+                timing = "post"
+            elif s.section in ("indication", None, "procedure") and k == 0:
+                timing = "pre" if s.section == "indication" else "unknown"
+            else:
+                timing = "unknown"
+            out.append(PainScore(scale=scale, value=value, timing=timing, spans=[(s.start + m.start(), s.start + m.end())]))
+    return out
+
+
+def prior_relief(ctx: NoteContext) -> list[PriorRelief]:
+    p = _patterns()
+    out = []
+    for s in _sentences(ctx):
+        if not p["relief_earlier"].search(s.text) or p["relief_today"].search(s.text):
+            continue
+        for m in p["relief"].finditer(s.text):
+            for group in ("pct", "pct2", "pct3", "pct4"):
+                if m[group]:
+                    pct = float(m[group])
+                    if 0 <= pct <= 100:
+                        out.append(PriorRelief(percent=pct, spans=[(s.start + m.start(group), s.start + m.end(group))]))
+    return out
+
+
+def block_number(ctx: NoteContext) -> int | None:
+    p = _patterns()
+    for s in _sentences(ctx):
+        if s.section in ("indication",) and re.search(r"\b(?:prior|previous|had)\b", s.text, re.I):
+            continue
+        if p["block_second"].search(s.text):
+            return 2
+    for s in _sentences(ctx):
+        if p["block_first"].search(s.text):
+            return 1
+    return None
+
+
+def radicular(ctx: NoteContext) -> Radicular:
+    p = _patterns()
+    present, absent_spans, present_spans = False, [], []
+    for s in _sentences(ctx):
+        for m in p["radicular"].finditer(s.text):
+            span = (s.start + m.start(), s.start + m.end())
+            before = s.text[max(0, m.start() - 40):m.start()]
+            after = s.text[m.end():m.end() + 40]
+            if p["radicular_absent"].search(before) or p["radicular_absent_after"].search(after):
+                absent_spans.append(span)
+            else:
+                present = True
+                present_spans.append(span)
+    if present:
+        return Radicular(present=True, spans=present_spans)
+    if absent_spans:
+        return Radicular(present=False, spans=absent_spans)
+    return Radicular()
+
+
+def sedation(ctx: NoteContext) -> Sedation:
+    p = _patterns()
+    agents: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for m in ctx.current("SEDATIVE"):
+        if m.negated or _UNCHECKED.search(ctx.text[max(0, m.start - 6):m.start]):
+            continue
+        if m.meta.get("generic") not in agents:
+            agents.append(m.meta["generic"])
+        spans.append((m.start, m.end))
+    given = bool(agents)
+    necessity = False
+    for s in ctx.sentences:
+        if s.section in ("consent", "plan", "billing", "medication_list", "allergies"):
+            continue
+        for m in p["sedation_given"].finditer(s.text):
+            if _UNCHECKED.search(s.text[max(0, m.start() - 6):m.start()]):
+                continue
+            if p["sedation_none"].search(s.text[max(0, m.start() - 25):m.end() + 25]):
+                continue
+            given = True
+            spans.append((s.start + m.start(), s.start + m.end()))
+    if given:
+        sentences = {i for i, s in enumerate(ctx.sentences) for a, b in spans if s.start <= a < s.end}
+        necessity = any(p["sedation_necessity"].search(ctx.sentences[i].text) for i in sentences)
+    return Sedation(given=given, agents=agents, necessity_stated=necessity, spans=sorted(set(spans)))
+
+
+def ablation(ctx: NoteContext) -> Ablation | None:
+    """Lesion temperature and mode, for RFA notes."""
+    if ctx.kind != "radiofrequency_ablation":
+        return None
+    p = _patterns()
+    temps, spans = [], []
+    pulsed = cooled = chemical = False
+    for i in ctx.current_sentence_indexes() + [s.index for s in ctx.sentences if s.section == "procedure"]:
+        s = ctx.sentences[i]
+        for m in p["temperature"].finditer(s.text):
+            t = float(m["t"] or m["t2"])
+            if 40 <= t <= 100:
+                temps.append(t)
+                spans.append((s.start + m.start(), s.start + m.end()))
+        for flag, key in (("pulsed", "pulsed"), ("cooled", "cooled"), ("chemical", "chemical")):
+            hit = p[key].search(s.text)
+            if hit and not re.search(r"\b(?:not|no|rather than|instead of)\b[^.;]{0,20}$", s.text[:hit.start()], re.I):
+                spans.append((s.start + hit.start(), s.start + hit.end()))
+                if flag == "pulsed":
+                    pulsed = True
+                elif flag == "cooled":
+                    cooled = True
+                else:
+                    chemical = True
+    return Ablation(temperature_c=max(temps) if temps else None, pulsed=pulsed, cooled=cooled, chemical=chemical,
+                    spans=sorted(set(spans)))
+
+
+def recognize_history(ctx: NoteContext) -> History:
+    return History(
+        pain_duration=pain_duration(ctx), conservative_care=conservative_care(ctx),
+        functional_impairment=functional_impairment(ctx), pain_scores=pain_scores(ctx),
+        prior_relief=prior_relief(ctx), radicular=radicular(ctx), sedation=sedation(ctx),
+    )
