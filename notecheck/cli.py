@@ -124,6 +124,7 @@ def evaluate_cmd(
     gold: Optional[Path] = typer.Option(None, "--gold", help="JSON Lines gold records (for notes kept outside corpora/)."),
     fmt: EvalFormat = typer.Option(EvalFormat.text, "--format", "-f"),
     max_misses: Optional[int] = typer.Option(200, "--max-misses", help="How many misses to list (text format)."),
+    payer: str = typer.Option("medicare", "--payer", help="Payer profile the gold findings and codes assume."),
 ) -> None:
     """Score the pipeline against annotated notes: precision / recall / F1 per element, and each miss."""
     _configure_logging(False)
@@ -137,7 +138,7 @@ def evaluate_cmd(
         _usage_error(f"cannot read gold annotations: {exc}")
     if not pairs:
         _usage_error(f"no gold annotations in {corpus}")
-    result = evaluate(pairs)
+    result = evaluate(pairs, payer=payer)
     if fmt is EvalFormat.json:
         sys.stdout.write(json.dumps(result.as_dict(), indent=2, default=str) + "\n")
     else:

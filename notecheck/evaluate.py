@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .check import check_note
+from .profiles import DEFAULT_PAYER, load_profile
 from .reading import read_note_file
-from .report import NoteReport
+from .report import Code, NoteReport
 
 ELEMENTS = ("levels", "laterality", "medications", "volume", "guidance", "tolerance", "procedure_kind")
 EXTRA_ELEMENTS = ("derived", "injectate", "concentration", "dose", "complications", "region", "intent")
@@ -65,6 +66,19 @@ class EvalResult:
     notes: int = 0
     unreadable: list[str] = field(default_factory=list)
     kind_confusion: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Per finding code, and overall for error-severity codes (notes whose gold has expected_findings).
+    findings: dict[str, Score] = field(default_factory=dict)
+    findings_errors: Score = field(default_factory=Score)
+    findings_all: Score = field(default_factory=Score)
+    findings_notes: int = 0
+    #: Supported codes: notes whose predicted codes equal the gold exactly.
+    codes_exact: int = 0
+    codes_notes: int = 0
+    code_lines: Score = field(default_factory=Score)
+
+    @property
+    def codes_exact_rate(self) -> float:
+        return self.codes_exact / self.codes_notes if self.codes_notes else 1.0
 
     @property
     def evidence_rate(self) -> float:
@@ -76,6 +90,12 @@ class EvalResult:
             "elements": {k: v.as_dict() for k, v in self.scores.items()},
             "evidence_overlap": round(self.evidence_rate, 4),
             "kind_confusion": self.kind_confusion,
+            "findings": {
+                "notes": self.findings_notes, "errors": self.findings_errors.as_dict(), "all": self.findings_all.as_dict(),
+                "per_code": {k: v.as_dict() for k, v in sorted(self.findings.items())},
+            },
+            "codes": {"notes": self.codes_notes, "exact_match": round(self.codes_exact_rate, 4),
+                      "lines": self.code_lines.as_dict()},
             "misses": [m.__dict__ for m in self.misses],
             "unreadable": self.unreadable,
         }
@@ -211,11 +231,50 @@ def score_evidence(text: str, gold: dict, pred: dict, result: EvalResult) -> Non
                 result.evidence_matched += 1
 
 
-def evaluate(pairs: list[tuple[Path, dict]], checker: Callable = check_note) -> EvalResult:
+def _code_key(code: dict) -> tuple:
+    return (str(code["cpt"]).upper(), tuple(sorted(m.upper() for m in code.get("modifiers", []))), int(code.get("units", 1)))
+
+
+def score_rules(gold: dict, pred: dict, result: EvalResult, severity_of: dict[str, str]) -> None:
+    """Findings per code (sets of codes per note) and supported codes (exact list match per note)."""
+    if "expected_findings" in gold:
+        result.findings_notes += 1
+        g, p = set(gold["expected_findings"]), {f["code"] for f in pred["findings"]}
+        for code in g | p:
+            score = result.findings.setdefault(code, Score())
+            score.tp += code in g and code in p
+            score.fp += code in p and code not in g
+            score.fn += code in g and code not in p
+            for total, wanted in ((result.findings_all, True), (result.findings_errors, severity_of.get(code) == "error")):
+                if wanted:
+                    total.tp += code in g and code in p
+                    total.fp += code in p and code not in g
+                    total.fn += code in g and code not in p
+        for code in sorted(g - p):
+            result.misses.append(Miss(pred["note_id"], "findings", "missed", code))
+        for code in sorted(p - g):
+            result.misses.append(Miss(pred["note_id"], "findings", "spurious", code))
+    if "expected_codes" in gold:
+        result.codes_notes += 1
+        g = sorted(_code_key(c) for c in gold["expected_codes"])
+        p = sorted(_code_key(c) for c in pred["codes"])
+        result.codes_exact += g == p
+        result.code_lines.tp += len(set(g) & set(p))
+        result.code_lines.fp += len(set(p) - set(g))
+        result.code_lines.fn += len(set(g) - set(p))
+        if g != p:
+            result.misses.append(Miss(pred["note_id"], "codes", "differ", {"gold": g, "predicted": p}))
+
+
+def evaluate(pairs: list[tuple[Path, dict]], checker: Callable = check_note, payer: str = DEFAULT_PAYER) -> EvalResult:
     result = EvalResult()
+    profile = load_profile(payer)
+    severity_of = {r.code: r.severity for r in profile.requirements}
     for path, gold in pairs:
         note = read_note_file(path)
-        report: NoteReport = checker(note)
+        billed = [Code(cpt=str(c["cpt"]), modifiers=list(c.get("modifiers", [])), units=int(c.get("units", 1)))
+                  for c in gold.get("billed", [])]
+        report: NoteReport = checker(note, profile, billed)
         result.notes += 1
         if report.errors:
             result.unreadable.append(path.name)
@@ -234,4 +293,5 @@ def evaluate(pairs: list[tuple[Path, dict]], checker: Callable = check_note) -> 
         result.kind_confusion[gk][pk] += 1
         if note.text:
             score_evidence(note.text, gold, pred, result)
+        score_rules(gold, pred, result, severity_of)
     return result

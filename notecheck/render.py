@@ -110,6 +110,19 @@ def print_eval(console: Console, result: EvalResult, title: str, max_misses: int
     for gold, preds in sorted(result.kind_confusion.items(), key=lambda x: str(x[0])):
         kinds.add_row(str(gold), ", ".join(f"{k}: {n}" for k, n in sorted(preds.items())))
     console.print(kinds)
+    if result.findings_notes:
+        ft = Table(title=f"findings ({result.findings_notes} notes with gold findings)")
+        for col in ("code", "precision", "recall", "F1", "TP", "FP", "FN"):
+            ft.add_column(col, justify="right" if col != "code" else "left")
+        for name, sc in sorted(result.findings.items()):
+            ft.add_row(name, f"{sc.precision:.3f}", f"{sc.recall:.3f}", f"{sc.f1:.3f}", str(sc.tp), str(sc.fp), str(sc.fn))
+        for name, sc in (("ALL error codes", result.findings_errors), ("ALL codes", result.findings_all)):
+            ft.add_row(name, f"{sc.precision:.3f}", f"{sc.recall:.3f}", f"{sc.f1:.3f}", str(sc.tp), str(sc.fp), str(sc.fn), style="bold")
+        console.print(ft)
+    if result.codes_notes:
+        cl = result.code_lines
+        console.print(f"supported codes: exact match {result.codes_exact_rate:.3f} ({result.codes_exact}/{result.codes_notes} notes); "
+                      f"lines P {cl.precision:.3f} R {cl.recall:.3f}")
     misses = result.misses if max_misses is None else result.misses[:max_misses]
     if misses:
         console.print(f"[bold]Misses[/] ({len(result.misses)})")

@@ -199,17 +199,37 @@ def _claim_unbundled(c: Case):
     return Hit(c.where, params=_claim_params(c, guidance), details={"unbundled": [format_code(x) for x in guidance]})
 
 
+def code_rank(cpt: str) -> str | None:
+    """primary / second / third_plus (injections) or primary / additional (RFA)."""
+    t = table()
+    for family in ("injection", "injection_ultrasound"):
+        for region in t[family].values():
+            if isinstance(region, dict):
+                for rank, code in region.items():
+                    if code == cpt:
+                        return "primary" if rank == "first" else rank
+    for region in t["rfa"].values():
+        if isinstance(region, dict):
+            for rank, code in region.items():
+                if code == cpt:
+                    return "primary" if rank == "first" else rank
+    return None
+
+
 @check("CLAIM_REGION_MISMATCH", "claim")
 def _claim_region(c: Case):
-    if c.kind not in FACET_KINDS or not c.billed_facet or not c.report.levels:
+    if c.kind not in FACET_KINDS or not c.billed_facet or not c.supported:
         return None
-    documented = {table()["region_of_code"][x.cpt] for x in c.supported if x.cpt in table()["region_of_code"]} \
-        or session_regions([lv.joint for lv in c.report.levels])
-    wrong = [x for x in c.billed_facet if table()["region_of_code"][x.cpt] not in documented]
+    region_of_code = table()["region_of_code"]
+    expected = {code_rank(x.cpt): region_of_code[x.cpt] for x in c.supported if x.cpt in region_of_code}
+    wrong = [x for x in c.billed_facet
+             if expected.get(code_rank(x.cpt), region_of_code[x.cpt]) != region_of_code[x.cpt]
+             or region_of_code[x.cpt] not in set(expected.values())]
     if not wrong:
         return None
+    documented = set(expected.values())
     params = _claim_params(c, wrong)
-    params["billed_region"] = _REGION_NAMES[table()["region_of_code"][wrong[0].cpt]]
+    params["billed_region"] = _REGION_NAMES[region_of_code[wrong[0].cpt]]
     params["documented_region"] = " and ".join(_REGION_NAMES[r] for r in sorted(documented))
     return Hit([s for lv in c.report.levels for s in lv.spans[:1]], params=params,
                details={"billed": [format_code(x) for x in wrong]})
@@ -249,7 +269,7 @@ def _side_mods(codes: list[Code]) -> set[str]:
 
 @check("CLAIM_LATERALITY_MISMATCH", "claim")
 def _claim_sides(c: Case):
-    if c.kind not in FACET_KINDS or not c.billed_facet or not c.report.levels:
+    if c.kind not in FACET_KINDS or not c.billed_facet or not c.supported:
         return None
     sides = {lv.laterality for lv in c.report.levels}
     if None in sides:
@@ -273,9 +293,11 @@ def _claim_sides(c: Case):
 @check("CLAIM_KX_MISSING", "claim")
 def _claim_kx(c: Case):
     modifier = c.profile.parameters.diagnostic_modifier
-    if not modifier or c.kind not in INJECTION_KINDS or c.report.procedure.intent != "diagnostic" or not c.billed_facet:
+    if not modifier or c.kind not in INJECTION_KINDS or c.report.procedure.intent != "diagnostic" or not c.supported:
         return None
-    missing = [x for x in c.billed_facet if modifier not in x.modifiers]
+    injection_codes = {code for family in ("injection", "injection_ultrasound") for region in table()[family].values()
+                       if isinstance(region, dict) for code in region.values()}
+    missing = [x for x in c.billed_facet if x.cpt in injection_codes and modifier not in x.modifiers]
     if not missing:
         return None
     return Hit(c.report.procedure.spans or c.where, params=_claim_params(c, missing),

@@ -170,8 +170,8 @@ def pain_scores(ctx: NoteContext) -> list[PainScore]:
                 timing = "pre"
             elif s.section in ("post_procedure", "findings"):
                 timing = "post"
-            elif s.section in ("indication", None, "procedure") and k == 0:
-                timing = "pre" if s.section == "indication" else "unknown"
+            elif s.section in ("indication", "history_other", "assessment", "exam") and k == 0:
+                timing = "pre"  # a score in the history is the baseline
             else:
                 timing = "unknown"
             out.append(PainScore(scale=scale, value=value, timing=timing, spans=[(s.start + m.start(), s.start + m.end())]))
