@@ -25,14 +25,16 @@ def report_from_extraction(note_id: str, extraction, warnings: list[str] | None 
     )
 
 
-def check_note(note: NoteInput, profile: PayerProfile | None = None, billed: list[Code] | None = None) -> NoteReport:
+def check_note(note: NoteInput, profile: PayerProfile | None = None, billed: list[Code] | None = None,
+               use_model: bool | None = None) -> NoteReport:
     """A report for one note; a note that cannot be read gets a report with ``errors`` and nothing else."""
     profile = profile or load_profile(DEFAULT_PAYER)
     if note.text is None:
         return NoteReport(note_id=note.note_id, errors=list(note.errors), warnings=list(note.warnings),
                           billed=list(billed or []), payer=profile.id)
+    nlp = get_nlp(use_model=use_model)  # a missing or tampered model is the caller's error, not the note's
     try:
-        doc = get_nlp()(note.text)
+        doc = nlp(note.text)
         report = report_from_extraction(note.note_id, doc._.notecheck, note.warnings)
         report.payer = profile.id
         report.billed = list(billed or [])

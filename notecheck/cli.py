@@ -63,6 +63,7 @@ def check(
     claims: Optional[Path] = typer.Option(None, "--claims", help="CSV with note_id,cpt,modifiers,units (modifiers separated by ';')."),
     billed: Optional[List[str]] = typer.Option(None, "--billed", help="A billed code for a single note, e.g. 64493-50 (repeatable)."),
     payer: str = typer.Option("medicare", "--payer", help="Payer profile: medicare, aetna, uhc, bcbs, or a profile file."),
+    model: bool = typer.Option(False, "--model/--no-model", help="Let the learned sentence model decide scope where rules do not."),
     max_bytes: int = typer.Option(1_000_000, "--max-bytes", help="Notes larger than this are refused."),
     debug: bool = typer.Option(False, "--debug", help="Debug logging; may include note text."),
 ) -> None:
@@ -72,6 +73,7 @@ def check(
     from .claims import ClaimError, parse_billed, read_claims
     from .profiles import ProfileError, load_profile
     from .reading import expand_paths, read_note_file
+    from .sentence_model import ModelError
 
     try:
         profile = load_profile(payer)
@@ -97,7 +99,10 @@ def check(
     unreadable = flagged = 0
     for path in files:
         note = read_note_file(path, max_bytes=max_bytes)
-        report = check_note(note, profile, billed_codes or claim_map.get(path.stem, []))
+        try:
+            report = check_note(note, profile, billed_codes or claim_map.get(path.stem, []), use_model=model)
+        except ModelError as exc:
+            _usage_error(str(exc))
         if report.errors:
             unreadable += 1
             status = 2
@@ -125,6 +130,8 @@ def evaluate_cmd(
     fmt: EvalFormat = typer.Option(EvalFormat.text, "--format", "-f"),
     max_misses: Optional[int] = typer.Option(200, "--max-misses", help="How many misses to list (text format)."),
     payer: str = typer.Option("medicare", "--payer", help="Payer profile the gold findings and codes assume."),
+    model: Optional[bool] = typer.Option(None, "--model/--no-model", help="Score only with / without the sentence model "
+                                         "(default: both, when a model is shipped)."),
 ) -> None:
     """Score the pipeline against annotated notes: precision / recall / F1 per element, and each miss."""
     _configure_logging(False)
@@ -138,13 +145,31 @@ def evaluate_cmd(
         _usage_error(f"cannot read gold annotations: {exc}")
     if not pairs:
         _usage_error(f"no gold annotations in {corpus}")
-    result = evaluate(pairs, payer=payer)
-    if fmt is EvalFormat.json:
-        sys.stdout.write(json.dumps(result.as_dict(), indent=2, default=str) + "\n")
-    else:
-        from .render import print_eval
+    from .pipeline import default_model_path
+    from .sentence_model import ModelError
 
-        print_eval(Console(highlight=False), result, str(corpus), max_misses)
+    try:
+        runs = {"with model": True, "rules only": False} if model is None and default_model_path() else \
+            {("with model" if model else "rules only"): bool(model)}
+        results = {name: evaluate(pairs, payer=payer, use_model=flag) for name, flag in runs.items()}
+    except ModelError as exc:
+        _usage_error(str(exc))
+    result = next(iter(results.values()))
+    if fmt is EvalFormat.json:
+        payload = result.as_dict()
+        payload["pipeline"] = next(iter(results))
+        if len(results) > 1:
+            payload["compare"] = {name: r.as_dict()["elements"] | {"findings_errors": r.findings_errors.as_dict(),
+                                                                   "codes_exact": round(r.codes_exact_rate, 4)}
+                                  for name, r in results.items()}
+        sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+    else:
+        from .render import print_compare, print_eval
+
+        console = Console(highlight=False)
+        print_eval(console, result, f"{corpus} ({next(iter(results))})", max_misses)
+        if len(results) > 1:
+            print_compare(console, results)
     if result.unreadable:
         err.print(f"{len(result.unreadable)} gold notes could not be read")
         raise typer.Exit(2)
@@ -168,6 +193,54 @@ def rules(
     from .render import print_rules
 
     print_rules(Console(highlight=False), profile, available_profiles())
+
+
+@app.command()
+def sentences(
+    corpora: List[Path] = typer.Argument(None, help="Annotated corpus folders (default: corpora/dev, dev2, dev3)."),
+    out: Path = typer.Option(Path("corpora/sentences/scope.jsonl"), "--out", help="Where to write the sentences."),
+) -> None:
+    """Derive annotated sentences for the sentence model from the gold of annotated notes."""
+    _configure_logging(False)
+    from .evaluate import load_gold
+    from .pipeline import get_nlp
+    from .reading import read_note_file
+    from .sentence_model import label_sentences
+
+    folders = corpora or [Path("corpora") / name for name in ("dev", "dev2", "dev3")]
+    if any(f.name == "test" for f in folders):
+        _usage_error("the test split is never used to build training data")
+    nlp = get_nlp(use_model=False)
+    rows = []
+    for folder in folders:
+        for path, gold in load_gold(folder):
+            note = read_note_file(path)
+            if note.text:
+                rows += label_sentences(nlp(note.text), gold, f"{folder.name}/{path.stem}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    counts = {label: sum(r["label"] == label for r in rows) for label in ("procedure", "other")}
+    err.print(f"{len(rows)} sentences from {len(folders)} corpora -> {out} ({counts})")
+
+
+@app.command()
+def train(
+    data: List[Path] = typer.Argument(None, help="Annotated sentence files (default: corpora/sentences/*.jsonl)."),
+    heldout: str = typer.Option("dev3/", "--heldout", help="Notes whose id starts with this are held out for the metrics."),
+    out: Path = typer.Option(Path("models"), "--out", help="Folder for the model file and its card."),
+) -> None:
+    """Train the sentence scope model (scikit-learn), write it with skops and a model card."""
+    from .sentence_model import read_sentences, save_model, train as fit
+
+    files = data or sorted(Path("corpora/sentences").glob("*.jsonl"))
+    if not files:
+        _usage_error("no annotated sentences; run `notecheck sentences` first")
+    rows = read_sentences(files)
+    held = {r["note"] for r in rows if r["note"].startswith(heldout)}
+    pipeline, metrics = fit(rows, held)
+    model_path, card_path = save_model(pipeline, metrics, [str(f) for f in files], out)
+    typer.echo(json.dumps(metrics, indent=2))
+    typer.echo(f"wrote {model_path} and {card_path}")
 
 
 @app.command()

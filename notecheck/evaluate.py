@@ -266,7 +266,8 @@ def score_rules(gold: dict, pred: dict, result: EvalResult, severity_of: dict[st
             result.misses.append(Miss(pred["note_id"], "codes", "differ", {"gold": g, "predicted": p}))
 
 
-def evaluate(pairs: list[tuple[Path, dict]], checker: Callable = check_note, payer: str = DEFAULT_PAYER) -> EvalResult:
+def evaluate(pairs: list[tuple[Path, dict]], checker: Callable = check_note, payer: str = DEFAULT_PAYER,
+             use_model: bool | None = None) -> EvalResult:
     result = EvalResult()
     profile = load_profile(payer)
     severity_of = {r.code: r.severity for r in profile.requirements}
@@ -274,7 +275,7 @@ def evaluate(pairs: list[tuple[Path, dict]], checker: Callable = check_note, pay
         note = read_note_file(path)
         billed = [Code(cpt=str(c["cpt"]), modifiers=list(c.get("modifiers", [])), units=int(c.get("units", 1)))
                   for c in gold.get("billed", [])]
-        report: NoteReport = checker(note, profile, billed)
+        report: NoteReport = checker(note, profile, billed) if use_model is None else checker(note, profile, billed, use_model)
         result.notes += 1
         if report.errors:
             result.unreadable.append(path.name)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 import warnings
 from functools import lru_cache
 
@@ -93,8 +94,9 @@ def target_rules():
     return merge_rules(TargetRule.from_json(str(resources.resource_path("target_rules.json"))) + drug_target_rules())
 
 
-def build_nlp(extract: bool = True) -> Language:
-    """A fresh pipeline. Use `get_nlp()` to share one per process."""
+def build_nlp(extract: bool = True, model_path: str | None = None) -> Language:
+    """A fresh pipeline. Use `get_nlp()` to share one per process. ``model_path``: the learned sentence
+    model (sentence_model.py) that decides scope where the rules do not; None for rules only."""
     silence_third_party_loggers()
     import medspacy  # noqa: F401  (registers medspaCy factories)
     from medspacy.custom_tokenizer import create_medspacy_tokenizer
@@ -117,18 +119,36 @@ def build_nlp(extract: bool = True) -> Language:
         "input_span_type": "group", "span_group_name": SPAN_GROUP, "span_attrs": None,
         "prune_on_target_overlap": True,
     })
-    nlp.add_pipe("notecheck_scope")
+    nlp.add_pipe("notecheck_scope", config={"model_path": model_path})
     if extract:
         nlp.add_pipe("notecheck_extractor")
     return nlp
 
 
 @lru_cache(maxsize=None)
-def _shared(extract: bool) -> Language:
-    return build_nlp(extract)
+def _shared(extract: bool, model_path: str | None) -> Language:
+    return build_nlp(extract, model_path)
 
 
-def get_nlp(extract: bool = True) -> Language:
-    """The process-wide pipeline (built on first use; thread-safe)."""
+def default_model_path() -> str | None:
+    """The shipped sentence model, if there is one (models/sentence_scope.skops)."""
+    from .sentence_model import model_paths
+
+    path, _ = model_paths()
+    return str(path) if path.exists() else None
+
+
+def get_nlp(extract: bool = True, use_model: bool | None = None) -> Language:
+    """The process-wide pipeline (built on first use; thread-safe). The default is the rules alone: the
+    sentence model did not beat them on the annotated corpora (README, "The sentence model"), so it is
+    opt-in; ``use_model=True`` requires it."""
+    from .sentence_model import ModelError, model_paths
+
+    if use_model:
+        model = str(model_paths()[0])
+        if not Path(model).exists():
+            raise ModelError(f"model file {model} is missing; run `notecheck train` to create it")
+    else:
+        model = None
     with _lock:
-        return _shared(extract)
+        return _shared(extract, model)

@@ -146,3 +146,16 @@ def print_rules(console: Console, profile, available: list[str]) -> None:
     for r in profile.requirements:
         table.add_row(r.code, r.severity, r.rule, escape(r.message), escape(r.fix))
     console.print(table)
+
+
+def print_compare(console: Console, results: dict) -> None:
+    """F1 per element, findings and codes, for each pipeline variant side by side."""
+    table = Table(title="with and without the sentence model (F1)")
+    table.add_column("element")
+    for name in results:
+        table.add_column(name, justify="right")
+    for element in ELEMENTS:
+        table.add_row(element, *(f"{r.scores[element].f1:.3f}" for r in results.values()))
+    table.add_row("error findings", *(f"{r.findings_errors.f1:.3f}" for r in results.values()))
+    table.add_row("codes exact", *(f"{r.codes_exact_rate:.3f}" for r in results.values()))
+    console.print(table)

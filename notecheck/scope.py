@@ -9,6 +9,7 @@ imaging report, generic technique text). Recognizers read only these plain recor
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
@@ -17,6 +18,8 @@ from spacy.tokens import Doc
 from . import resources
 
 SPAN_GROUP = "notecheck"
+#: The mention types the sentence model was trained to judge (sentence_model.SITE_LABELS, and nerves).
+MODEL_LABELS = {"LEVEL", "LEVEL_CONT", "NERVE", "DRUG", "GUIDANCE"}
 
 if not Doc.has_extension("nc_mentions"):
     Doc.set_extension("nc_mentions", default=None)
@@ -52,15 +55,27 @@ class Mention:
     modifiers: tuple[str, ...] = ()
 
 
-@Language.factory("notecheck_scope", default_config={"span_group": SPAN_GROUP})
-def make_scope(nlp: Language, name: str, span_group: str) -> "TargetScope":
-    return TargetScope(span_group)
+@Language.factory("notecheck_scope", default_config={"span_group": SPAN_GROUP, "model_path": None})
+def make_scope(nlp: Language, name: str, span_group: str, model_path: str | None) -> "TargetScope":
+    return TargetScope(span_group, model_path)
 
 
 class TargetScope:
-    def __init__(self, span_group: str = SPAN_GROUP):
+    """Decides scope from sections and ConText; where neither decides (a sentence with no heading and no
+    cue word), an optional learned sentence model does (sentence_model.py)."""
+
+    def __init__(self, span_group: str = SPAN_GROUP, model_path: str | None = None):
         table = resources.load("scope.json")
         self.span_group = span_group
+        self.model = None
+        if model_path:
+            from .sentence_model import load_model
+
+            self.model = load_model(Path(model_path))
+        self.model_threshold = float(table["sentence_model"]["threshold"])
+        rescue = table["sentence_model"].get("rescue_threshold")
+        self.rescue_threshold = float(rescue) if rescue is not None else None
+        self.model_sections = set(table["sentence_model"]["sections"])
         self.current_sections = set(table["sections"]["current"])
         self.excluded_sections = set(table["sections"]["excluded"])
         self.excluding = set(table["excluding_modifiers"])
@@ -78,6 +93,39 @@ class TargetScope:
         self.placeholder_value = re.compile(table["placeholder_value"]["pattern"])
         generic = table["generic_technique_sentence"]
         self.generic = tuple(re.compile(generic[k], re.I) for k in ("starts", "present", "past"))
+
+    def _apply_model(self, mentions: list[Mention], sentences: list[Sentence]) -> None:
+        """Sentences the rules left undecided (no heading that settles it, no ConText cue) go to the model;
+        mentions in those it judges not to describe today's procedure are scoped out."""
+        from .sentence_model import features
+
+        judged = [m for m in mentions if m.label in MODEL_LABELS and m.current and not m.modifiers
+                  and sentences[m.sentence].section in self.model_sections]
+        undecided = sorted({m.sentence for m in judged})
+        if not undecided:
+            return
+        probabilities = self.model.p_procedure([features(sentences[i].text, sentences[i].section) for i in undecided])
+        out = {i for i, p in zip(undecided, probabilities) if p < self.model_threshold}
+        for m in judged:
+            if m.sentence in out:
+                m.current = False
+                m.reason = "model:not this procedure"
+        if self.rescue_threshold is None:
+            return
+        # The other way: a mention that only a cue word scoped out, in a sentence the model is sure
+        # describes the procedure ("the previously marked L4-5 joint was entered").
+        cued = [m for m in mentions if m.label in MODEL_LABELS and not m.current and m.reason.startswith("modifier:")
+                and not (set(m.modifiers) & {"NEGATED_EXISTENCE", "CONSENT", "UNCHECKED"})
+                and sentences[m.sentence].section not in self.excluded_sections]
+        candidates = sorted({m.sentence for m in cued})
+        if not candidates:
+            return
+        probabilities = self.model.p_procedure([features(sentences[i].text, sentences[i].section) for i in candidates])
+        sure = {i for i, p in zip(candidates, probabilities) if p >= self.rescue_threshold}
+        for m in cued:
+            if m.sentence in sure:
+                m.current = True
+                m.reason = "model:this procedure"
 
     def _decide_by_content(self, doc: Doc, token_section: list[str | None]) -> None:
         """Headings like "IMAGING:" or "MEDICATIONS:" take their meaning from what follows them."""
@@ -145,6 +193,8 @@ class TargetScope:
                 negated=negated, reason=reason, meta=meta, modifiers=mods,
             ))
         mentions.sort(key=lambda m: (m.start, -m.end))
+        if self.model is not None:
+            self._apply_model(mentions, sentences)
         doc._.nc_mentions = mentions
         doc._.nc_sentences = sentences
         return doc
