@@ -37,7 +37,9 @@ class Ablation(_Model):
 
     @property
     def thermal(self) -> bool:
-        low = self.temperature_c is not None and self.temperature_c < 80 and not self.cooled
+        # CPT-6 as written: a stated lesion temperature under 80 °C is not thermal ablation. A cooled-RF
+        # probe temperature is judged the same way (flagged `cooled` so a reviewer can see why).
+        low = self.temperature_c is not None and self.temperature_c < 80
         return not (self.pulsed or self.chemical or low)
 
 

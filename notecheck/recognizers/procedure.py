@@ -163,7 +163,11 @@ def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _intent(ctx: NoteContext, titles: set[int]) -> str | None:
-    mentions = ctx.current("INTENT")
+    # "(diagnostic, first block)": "first block" reads as history to ConText, but on the procedure line
+    # or in a procedure field it describes this block.
+    mentions = [m for m in ctx.of("INTENT") if m.current or (
+        not m.negated and set(m.modifiers) <= {"HISTORICAL"} and m.modifiers
+        and (m.sentence in titles or ctx.sentences[m.sentence].section == "procedure"))]
     if not mentions:
         return None
     in_title = [m for m in mentions if m.sentence in titles]
