@@ -1,0 +1,308 @@
+"""Findings, supported codes and claims: table-driven per rule, per code-derivation case of the reference
+(facet-rules.md CPT-1..CPT-8), per profile parameter."""
+
+import pytest
+
+from notecheck.check import check_text
+from notecheck.codes import levels_billed, supported_codes
+from notecheck.claims import parse_billed
+from notecheck.profiles import load_profile
+from notecheck.report import Ablation, Guidance, Level, Medication, NoteReport, Procedure
+
+MEDICARE = load_profile("medicare")
+FLUORO = [Guidance(modality="fluoroscopy")]
+
+# A well-documented note: every documentation and necessity element present.
+GOOD_HISTORY = (
+    "HISTORY: Axial low back pain for 2 years, ODI 38%, unable to stand more than 20 minutes. Failed 12 weeks of "
+    "physical therapy and naproxen. No radicular symptoms. Pain 7/10 before the procedure.\n"
+)
+GOOD_PROCEDURE = (
+    "PROCEDURE: Bilateral L4-5 intra-articular facet joint injections.\n"
+    "DESCRIPTION: Under fluoroscopic guidance in AP and oblique views, needles were placed into each joint and "
+    "0.5 mL of 0.5% bupivacaine with 10 mg triamcinolone was injected into each joint. "
+    "The patient tolerated the procedure well with no complications. Post-procedure pain 2/10.\n"
+)
+
+
+def codes(report: NoteReport) -> list[str]:
+    return [f"{c.cpt}{''.join('-' + m for m in c.modifiers)}{'x' + str(c.units) if c.units > 1 else ''}" for c in report.codes]
+
+
+def finding_codes(report: NoteReport) -> set[str]:
+    return {f.code for f in report.findings}
+
+
+def test_a_well_documented_note_has_no_findings():
+    report = check_text(GOOD_HISTORY + GOOD_PROCEDURE)
+    assert finding_codes(report) == set()
+    assert codes(report) == ["64493-50"]
+
+
+# --- documentation and policy rules -----------------------------------------------------------------------
+
+RULE_CASES = [
+    ("LEVEL_MISSING", GOOD_PROCEDURE.replace("Bilateral L4-5 intra-articular", "Bilateral lumbar intra-articular"), True),
+    ("LATERALITY_MISSING", GOOD_PROCEDURE.replace("Bilateral L4-5", "L4-5").replace("each joint", "the joint"), True),
+    ("GUIDANCE_MISSING", GOOD_PROCEDURE.replace("Under fluoroscopic guidance in AP and oblique views, ", ""), True),
+    ("GUIDANCE_MISSING", GOOD_PROCEDURE.replace("Under fluoroscopic guidance in AP and oblique views, ",
+                                                "Fluoroscopy was not used; "), True),
+    ("GUIDANCE_NOT_COVERED", GOOD_PROCEDURE.replace("Under fluoroscopic guidance in AP and oblique views, ",
+                                                    "Under ultrasound guidance, "), True),
+    ("GUIDANCE_NOT_COVERED", GOOD_PROCEDURE.replace("Under fluoroscopic guidance in AP and oblique views, ",
+                                                    "The C-arm was unavailable, so using a landmark technique "), True),
+    ("GUIDANCE_MISSING", GOOD_PROCEDURE.replace("Under fluoroscopic guidance in AP and oblique views, ",
+                                                "Under ultrasound guidance, "), False),
+    ("MEDICATION_MISSING", GOOD_PROCEDURE.replace("0.5 mL of 0.5% bupivacaine with 10 mg triamcinolone was injected",
+                                                  "the joints were injected"), True),
+    ("VOLUME_MISSING", GOOD_PROCEDURE.replace("0.5 mL of 0.5% bupivacaine", "0.5% bupivacaine"), True),
+    ("VOLUME_MISSING", GOOD_PROCEDURE, False),
+    ("TOLERANCE_MISSING", GOOD_PROCEDURE.replace("The patient tolerated the procedure well with no complications. ", ""), True),
+    ("LEVELS_EXCEED_LIMIT", GOOD_PROCEDURE.replace("Bilateral L4-5", "Bilateral L3-4, L4-5 and L5-S1"), True),
+    ("LEVELS_EXCEED_LIMIT", GOOD_PROCEDURE.replace("Bilateral L4-5", "Bilateral L4-5 and L5-S1"), False),
+    ("REGIONS_MULTIPLE", GOOD_PROCEDURE.replace("Bilateral L4-5", "Bilateral C5-6 and L4-5"), True),
+    ("REGIONS_MULTIPLE", GOOD_PROCEDURE.replace("Bilateral L4-5", "Bilateral T12-L1 and L1-2"), False),
+]
+
+
+@pytest.mark.parametrize("code, text, expected", RULE_CASES, ids=[f"{c[0]}-{c[2]}-{i}" for i, c in enumerate(RULE_CASES)])
+def test_documentation_and_policy_rules(code, text, expected):
+    report = check_text(GOOD_HISTORY + text)
+    assert (code in finding_codes(report)) is expected
+
+
+def test_findings_carry_rule_fix_and_evidence():
+    text = GOOD_HISTORY + GOOD_PROCEDURE.replace("Bilateral L4-5", "Bilateral L3-4, L4-5 and L5-S1")
+    report = check_text(text)
+    (finding,) = [f for f in report.findings if f.code == "LEVELS_EXCEED_LIMIT"]
+    assert finding.severity == "error" and finding.rule == "MED-8"
+    assert "at most 2" in finding.message and "3 joint levels" in finding.message
+    assert finding.fix and finding.spans
+    assert all(text[s:e] in ("L5-S1",) for s, e in finding.spans)  # the level beyond the limit
+
+
+@pytest.mark.parametrize("text, kind_how", [
+    ("PROCEDURE: Left L4-5 and L5-S1 pulsed radiofrequency of the L3, L4 medial branches and L5 dorsal ramus under "
+     "fluoroscopy, 42 C for 120 seconds. 1 mL of 1% lidocaine per site. Tolerated well.", "pulsed"),
+    ("PROCEDURE: Right L4-5 radiofrequency ablation of the L3 and L4 medial branches under fluoroscopy. Lesions at "
+     "65 degrees for 60 seconds after 1 mL of 2% lidocaine. Tolerated well.", "65"),
+    ("PROCEDURE: Right L4-5 chemical neurolysis (radiofrequency ablation not possible) of the L3 and L4 medial "
+     "branches with 0.5 mL of 6% phenol under fluoroscopy. Tolerated well.", "chemical"),
+])
+def test_rfa_not_thermal_goes_to_64999(text, kind_how):
+    report = check_text(text)
+    assert report.procedure.kind == "radiofrequency_ablation"
+    assert "RFA_NOT_THERMAL" in finding_codes(report)
+    assert codes(report) == ["64999"]
+    message = next(f.message for f in report.findings if f.code == "RFA_NOT_THERMAL")
+    assert kind_how in message
+
+
+def test_thermal_rfa_is_not_flagged():
+    report = check_text("PROCEDURE: Right L4-5 and L5-S1 radiofrequency ablation of the L3, L4 medial branches and L5 "
+                        "dorsal ramus under fluoroscopy; lesions at 80 degrees C for 90 s after 1 mL of 2% lidocaine. "
+                        "Tolerated well.")
+    assert "RFA_NOT_THERMAL" not in finding_codes(report)
+    assert codes(report) == ["64635-RT", "64636-RT"]
+
+
+def test_not_facet_note_gets_only_an_info_finding():
+    report = check_text("PROCEDURE: Left L5-S1 transforaminal epidural steroid injection under fluoroscopy. "
+                        "1 mL of 40 mg/mL Kenalog was injected. Tolerated well.")
+    assert [(f.code, f.severity) for f in report.findings] == [("NOT_FACET_PROCEDURE", "info")]
+    assert "epidural" in report.findings[0].message
+    assert report.codes == []
+
+
+# --- medical necessity ----------------------------------------------------------------------------------
+
+NECESSITY_CASES = [
+    ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("for 2 years", "that is chronic"), True),
+    ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace("for 2 years", "for 6 weeks"), True),
+    ("PAIN_DURATION_SHORT", GOOD_HISTORY, False),
+    ("CONSERVATIVE_CARE_MISSING", GOOD_HISTORY.replace("Failed 12 weeks of physical therapy and naproxen. ", ""), True),
+    ("CONSERVATIVE_CARE_MISSING", GOOD_HISTORY.replace("Failed 12 weeks of physical therapy and naproxen. ",
+                                                       "She has not tried physical therapy. "), True),
+    ("FUNCTIONAL_IMPAIRMENT_MISSING", GOOD_HISTORY.replace("ODI 38%, unable to stand more than 20 minutes. ", ""), True),
+    ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Pain radiates down the left leg to the foot."), True),
+    ("RADICULAR_SYMPTOMS", GOOD_HISTORY, False),
+    ("PAIN_SCORE_MISSING", GOOD_HISTORY.replace("Pain 7/10 before the procedure.", ""), True),
+]
+
+
+@pytest.mark.parametrize("code, history, expected", NECESSITY_CASES, ids=[f"{c[0]}-{c[2]}" for c in NECESSITY_CASES])
+def test_medical_necessity_rules(code, history, expected):
+    report = check_text(history + GOOD_PROCEDURE)
+    assert (code in finding_codes(report)) is expected
+    if expected:
+        assert next(f for f in report.findings if f.code == code).severity == "warning"
+
+
+@pytest.mark.parametrize("sedation, expected", [
+    ("SEDATION: IV sedation with midazolam 2 mg.\n", True),
+    ("SEDATION: IV sedation with midazolam 2 mg due to severe procedural anxiety.\n", False),
+    ("SEDATION: none.\n", False),
+])
+def test_sedation_needs_a_stated_reason(sedation, expected):
+    report = check_text(GOOD_HISTORY + sedation + GOOD_PROCEDURE)
+    assert ("SEDATION_UNJUSTIFIED" in finding_codes(report)) is expected
+
+
+@pytest.mark.parametrize("relief, payer, expected", [
+    ("", "medicare", "PRIOR_RELIEF_MISSING"),
+    ("The first diagnostic block gave 90% relief. ", "medicare", None),
+    ("The first diagnostic block gave 60% relief. ", "medicare", "PRIOR_RELIEF_INSUFFICIENT"),
+    ("The first diagnostic block gave 60% relief. ", "bcbs", None),  # PAY-BCBS: 50 % threshold
+])
+def test_second_block_needs_prior_relief_per_profile(relief, payer, expected):
+    text = GOOD_HISTORY + relief + GOOD_PROCEDURE.replace("intra-articular facet joint injections",
+                                                         "medial branch blocks, second diagnostic block")
+    found = finding_codes(check_text(text, profile=load_profile(payer))) & {"PRIOR_RELIEF_MISSING", "PRIOR_RELIEF_INSUFFICIENT"}
+    assert found == ({expected} if expected else set())
+
+
+# --- supported codes: the reference's cases ------------------------------------------------------------
+
+def report_of(kind, joints, guidance=FLUORO, intent=None, ablation=None):
+    levels = [Level(joint=j, laterality=side) for j, side in joints]
+    return NoteReport(note_id="t", procedure=Procedure(kind=kind, intent=intent, ablation=ablation), levels=levels,
+                      guidance=guidance, medications=[Medication(name="bupivacaine", role="anesthetic", volume_ml=0.5)])
+
+
+CODE_CASES = [
+    ("one bilateral lumbar level", report_of("facet_injection", [("L4-L5", "bilateral")]), ["64493-50"]),
+    ("two bilateral levels", report_of("medial_branch_block", [("L4-L5", "bilateral"), ("L5-S1", "bilateral")]),
+     ["64493-50", "64494-50"]),
+    ("third level is 64495 once", report_of("facet_injection", [("L3-L4", "left"), ("L4-L5", "left"), ("L5-S1", "left")]),
+     ["64493-LT", "64494-LT", "64495-LT"]),
+    ("fourth level adds no line", report_of("facet_injection", [("L2-L3", "right"), ("L3-L4", "right"), ("L4-L5", "right"),
+                                                                ("L5-S1", "right")]), ["64493-RT", "64494-RT", "64495-RT"]),
+    ("cervical second level is 64491", report_of("facet_injection", [("C4-C5", "right"), ("C5-C6", "right")]),
+     ["64490-RT", "64491-RT"]),
+    ("T12-L1 with L1-2", report_of("facet_injection", [("T12-L1", "left"), ("L1-L2", "left")]), ["64490-LT", "64494-LT"]),
+    ("mixed sides per joint", report_of("facet_injection", [("L4-L5", "left"), ("L5-S1", "bilateral")]),
+     ["64493-LT", "64494-50"]),
+    ("no side stated", report_of("facet_injection", [("L4-L5", None)]), ["64493"]),
+    ("diagnostic block carries KX", report_of("medial_branch_block", [("L4-L5", "bilateral")], intent="diagnostic"),
+     ["64493-50-KX"]),
+    ("ultrasound is Category III", report_of("facet_injection", [("L4-L5", "right"), ("L5-S1", "right")],
+                                             guidance=[Guidance(modality="ultrasound")]), ["0216T-RT", "0217T-RT"]),
+    ("no guidance, no facet code", report_of("facet_injection", [("L4-L5", "right")], guidance=[]), []),
+    ("negated fluoroscopy, no facet code", report_of("facet_injection", [("L4-L5", "right")],
+                                                     guidance=[Guidance(modality="fluoroscopy", negated=True)]), []),
+    ("RFA add-on units per extra joint", report_of("radiofrequency_ablation", [("C3-C4", "bilateral"), ("C4-C5", "bilateral"),
+                                                                               ("C5-C6", "bilateral")]),
+     ["64633-50", "64634-50x2"]),
+    ("RFA T12-L1 with L1-2", report_of("radiofrequency_ablation", [("T12-L1", "right"), ("L1-L2", "right")]),
+     ["64633-RT", "64636-RT"]),
+    ("pulsed RF is 64999", report_of("radiofrequency_ablation", [("L4-L5", "left")], ablation=Ablation(pulsed=True)), ["64999"]),
+    ("RFA has no KX", report_of("radiofrequency_ablation", [("L4-L5", "left")], intent="diagnostic"), ["64635-LT"]),
+    ("not a facet procedure", report_of("not_facet", [("L4-L5", "left")]), []),
+    ("no level documented", report_of("facet_injection", []), []),
+]
+
+
+@pytest.mark.parametrize("name, report, expected", CODE_CASES, ids=[c[0] for c in CODE_CASES])
+def test_supported_codes(name, report, expected):
+    assert codes(NoteReport(note_id="t", codes=supported_codes(report, MEDICARE))) == expected
+
+
+def test_kx_is_a_medicare_parameter():
+    report = report_of("medial_branch_block", [("L4-L5", "bilateral")], intent="diagnostic")
+    assert [c.modifiers for c in supported_codes(report, load_profile("aetna"))] == [["50"]]
+
+
+def test_nerves_count_as_the_joints_they_supply():
+    report = check_text("PROCEDURE: Right lumbar medial branch blocks: the right L3, L4 medial branches and L5 dorsal "
+                        "ramus were blocked under fluoroscopy with 0.5 mL of 0.5% bupivacaine each. Tolerated well.")
+    assert [lv.joint for lv in report.levels] == ["L4-L5", "L5-S1"]
+    assert codes(report) == ["64493-RT", "64494-RT"]  # three nerves, two joints (CPT-2)
+
+
+@pytest.mark.parametrize("lines, levels", [
+    (["64493-50"], 1), (["64493-50", "64494-50"], 2), (["64493x2"], 2), (["64493", "64494", "64495"], 3),
+    (["64635", "64636x2"], 3), (["77003"], 0),
+])
+def test_levels_billed(lines, levels):
+    assert levels_billed([parse_billed(x) for x in lines]) == levels
+
+
+# --- claims ---------------------------------------------------------------------------------------------
+
+CLAIM_CASES = [
+    ("billed as supported", ["64493-50"], set()),
+    ("bilateral level billed as two levels", ["64493", "64494"], {"CLAIM_LEVEL_MISMATCH", "CLAIM_LATERALITY_MISMATCH"}),
+    ("units 2 on the primary", ["64493-50x2"], {"CLAIM_LEVEL_MISMATCH"}),
+    ("one side billed for a bilateral level", ["64493-RT"], {"CLAIM_LATERALITY_MISMATCH"}),
+    ("extra level", ["64493-50", "64494-50"], {"CLAIM_LEVEL_MISMATCH"}),
+    ("guidance billed separately", ["64493-50", "77003"], {"CLAIM_UNBUNDLED"}),
+    ("wrong region", ["64490-50"], {"CLAIM_REGION_MISMATCH"}),
+]
+
+
+@pytest.mark.parametrize("name, billed, expected", CLAIM_CASES, ids=[c[0] for c in CLAIM_CASES])
+def test_claim_findings(name, billed, expected):
+    report = check_text(GOOD_HISTORY + GOOD_PROCEDURE, billed=[parse_billed(b) for b in billed])
+    assert {c for c in finding_codes(report) if c.startswith("CLAIM_")} == expected
+
+
+def test_under_billing_is_reported_with_what_was_not_billed():
+    text = GOOD_HISTORY + GOOD_PROCEDURE.replace("Bilateral L4-5", "Bilateral L4-5 and L5-S1")
+    report = check_text(text, billed=[parse_billed("64493-50")])
+    (finding,) = [f for f in report.findings if f.code == "CLAIM_LEVEL_MISMATCH"]
+    assert "Under-billing" in finding.message
+    assert finding.details["not_billed"] == ["64494-50"]
+
+
+def test_facet_codes_on_an_epidural_are_not_supported():
+    report = check_text("PROCEDURE: Left L5-S1 transforaminal epidural steroid injection under fluoroscopy. "
+                        "1 mL of 40 mg/mL Kenalog was injected. Tolerated well.", billed=[parse_billed("64493-LT")])
+    assert {f.code for f in report.findings} == {"NOT_FACET_PROCEDURE", "CLAIM_NOT_SUPPORTED"}
+
+
+def test_diagnostic_block_billed_without_kx():
+    text = GOOD_HISTORY + GOOD_PROCEDURE.replace("intra-articular facet joint injections", "diagnostic medial branch blocks")
+    report = check_text(text, billed=[parse_billed("64493-50")])
+    assert "CLAIM_KX_MISSING" in finding_codes(report)
+    assert "CLAIM_KX_MISSING" not in finding_codes(check_text(text, billed=[parse_billed("64493-50-KX")]))
+    aetna = check_text(text, profile=load_profile("aetna"), billed=[parse_billed("64493-50")])
+    assert "CLAIM_KX_MISSING" not in finding_codes(aetna)
+
+
+def test_no_claim_findings_without_a_claim():
+    report = check_text(GOOD_HISTORY + GOOD_PROCEDURE)
+    assert not any(f.code.startswith("CLAIM_") for f in report.findings)
+
+
+# --- profile parameters --------------------------------------------------------------------------------
+
+def test_levels_limit_follows_the_profile():
+    text = GOOD_HISTORY + GOOD_PROCEDURE.replace("Bilateral L4-5", "Bilateral L3-4, L4-5 and L5-S1")
+    assert "LEVELS_EXCEED_LIMIT" in finding_codes(check_text(text, profile=load_profile("medicare")))
+    assert "LEVELS_EXCEED_LIMIT" not in finding_codes(check_text(text, profile=load_profile("aetna")))  # PAY-AETNA: 3
+
+
+def test_covered_guidance_follows_the_profile(tmp_path):
+    import json
+
+    data = json.loads(load_profile("medicare").model_dump_json())
+    data["id"] = "ultrasound-ok"
+    data["parameters"]["covered_guidance"] = ["fluoroscopy", "ct", "ultrasound"]
+    path = tmp_path / "ultrasound-ok.json"
+    path.write_text(json.dumps(data))
+    text = GOOD_HISTORY + GOOD_PROCEDURE.replace("Under fluoroscopic guidance in AP and oblique views, ", "Under ultrasound guidance, ")
+    assert "GUIDANCE_NOT_COVERED" in finding_codes(check_text(text, profile=load_profile("medicare")))
+    assert "GUIDANCE_NOT_COVERED" not in finding_codes(check_text(text, profile=load_profile(str(path))))
+
+
+def test_pain_duration_minimum_follows_the_profile(tmp_path):
+    import json
+
+    data = json.loads(load_profile("medicare").model_dump_json())
+    data["id"] = "short-ok"
+    data["parameters"]["min_pain_duration_months"] = 1
+    path = tmp_path / "short-ok.json"
+    path.write_text(json.dumps(data))
+    text = GOOD_HISTORY.replace("for 2 years", "for 6 weeks") + GOOD_PROCEDURE
+    assert "PAIN_DURATION_SHORT" in finding_codes(check_text(text, profile=MEDICARE))
+    assert "PAIN_DURATION_SHORT" not in finding_codes(check_text(text, profile=load_profile(str(path))))
