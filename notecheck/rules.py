@@ -263,31 +263,45 @@ def _claim_levels(c: Case):
     })
 
 
-def _side_mods(codes: list[Code]) -> set[str]:
-    return {m for x in codes for m in x.modifiers if m in ("50", "LT", "RT")}
+_RANK_ORDER = {"primary": 0, "second": 1, "additional": 1, "third_plus": 2}
+_SIDE_OF_MODIFIER = {"50": "bilateral", "LT": "left", "RT": "right"}
+
+
+def paired_joints(c: Case) -> list[tuple[Code, list]]:
+    """Billed facet lines paired with the documented joints, cranial to caudal, by rank: the primary with
+    the first joint, the second-level line with the second, an RFA add-on with as many joints as its
+    units, a third-and-beyond line with the rest."""
+    levels = sorted(c.report.levels, key=lambda lv: joint_order(lv.joint))
+    lines = sorted(c.billed_facet, key=lambda x: _RANK_ORDER.get(code_rank(x.cpt) or "", 3))
+    pairs, i = [], 0
+    for line in lines:
+        rank = code_rank(line.cpt)
+        take = len(levels) - i if rank == "third_plus" else (line.units if rank == "additional" else 1)
+        pairs.append((line, levels[i:i + take]))
+        i += take
+    return pairs
 
 
 @check("CLAIM_LATERALITY_MISMATCH", "claim")
 def _claim_sides(c: Case):
     if c.kind not in FACET_KINDS or not c.billed_facet or not c.supported:
         return None
-    sides = {lv.laterality for lv in c.report.levels}
-    if None in sides:
-        return None  # no documented side to compare with (LATERALITY_MISSING says so)
-    billed = _side_mods(c.billed_facet)
-    wrong = False
-    if "50" in billed and sides <= {"left", "right"}:
-        wrong = True  # modifier 50 on a unilateral note
-    if "bilateral" in sides and "50" not in billed:
-        wrong = True  # bilateral documented, billed one side (or no side)
-    if sides == {"left"} and "RT" in billed or sides == {"right"} and "LT" in billed:
-        wrong = True
+    wrong = []
+    for line, joints in paired_joints(c):
+        billed_sides = {_SIDE_OF_MODIFIER[m] for m in line.modifiers if m in _SIDE_OF_MODIFIER}
+        for level in joints:
+            if level.laterality is None:
+                continue  # nothing documented to compare with (LATERALITY_MISSING says so)
+            if level.laterality == "bilateral" and "bilateral" not in billed_sides:
+                wrong.append((line, level))  # a bilateral level billed one side or as two lines
+            elif level.laterality != "bilateral" and billed_sides and level.laterality not in billed_sides:
+                wrong.append((line, level))  # 50 on a unilateral level, or the other side
     if not wrong:
         return None
     params = _claim_params(c, c.billed_facet)
     params["sides"] = ", ".join(f"{lv.joint} {lv.laterality}" for lv in c.report.levels)
-    return Hit([s for lv in c.report.levels for s in lv.spans[:1]], params=params,
-               details={"billed_modifiers": sorted(billed), "documented": sorted(sides)})
+    return Hit(sorted({s for _, lv in wrong for s in lv.spans[:1]}), params=params,
+               details={"lines": [f"{format_code(line)} for {lv.joint} {lv.laterality}" for line, lv in wrong]})
 
 
 @check("CLAIM_KX_MISSING", "claim")
