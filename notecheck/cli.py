@@ -253,6 +253,18 @@ def version() -> None:
         typer.echo(f"  {name} {v}")
 
 
+def _register_subpackages() -> None:
+    """Commands of the service (serve) and review (review, export, audit) sub-packages."""
+    from .review.cli import register as register_review
+    from .service.cli import register as register_service
+
+    register_service(app)
+    register_review(app)
+
+
+_register_subpackages()
+
+
 def main() -> None:
     app()
 

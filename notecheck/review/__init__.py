@@ -1,0 +1,1 @@
+"""notecheck review (see its issue); the commands are registered from notecheck/review/cli.py."""
