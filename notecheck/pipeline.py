@@ -3,7 +3,8 @@
     tokenizer            medspaCy's clinical tokenizer (splits "L4-5", "0.5%", "40mg/mL" sensibly)
     notecheck_sentences  line-aware sentence splitter (see sentences.py for why not PyRuSH)
     medspacy_sectionizer headings → section categories            (resources/sections.json)
-    medspacy_target_matcher  levels, nerves, drugs, guidance, ... (resources/target_rules.json, drugs.json)
+    notecheck_targets    medspaCy TargetRules for levels, nerves, drugs, guidance, ... (target_rules.json,
+                         drugs.json), matched in one pass per rule (see targets.py for why)
     medspacy_context     negation, history, plan, consent, imaging, generic technique (context_rules.json)
     notecheck_scope      which mentions describe this procedure   (resources/scope.json)
     notecheck_extractor  typed extraction → ``doc._.notecheck``   (recognizers/)
@@ -101,7 +102,7 @@ def build_nlp(extract: bool = True, model_path: str | None = None) -> Language:
     import medspacy  # noqa: F401  (registers medspaCy factories)
     from medspacy.custom_tokenizer import create_medspacy_tokenizer
 
-    from . import extractor, scope, sentences  # noqa: F401  (register notecheck factories)
+    from . import extractor, scope, sentences, targets  # noqa: F401  (register notecheck factories)
 
     nlp = spacy.blank("en")
     nlp.tokenizer = create_medspacy_tokenizer(nlp)
@@ -110,10 +111,7 @@ def build_nlp(extract: bool = True, model_path: str | None = None) -> Language:
         "rules": str(resources.resource_path("sections.json")),
         "input_span_type": None, "span_attrs": None, "apply_sentence_boundary": True,
     })
-    matcher = nlp.add_pipe("medspacy_target_matcher", config={
-        "rules": None, "result_type": "group", "span_group_name": SPAN_GROUP, "prune": False,
-    })
-    matcher.add(target_rules())
+    nlp.add_pipe("notecheck_targets", config={"span_group": SPAN_GROUP})
     nlp.add_pipe("medspacy_context", config={
         "rules": str(resources.resource_path("context_rules.json")),
         "input_span_type": "group", "span_group_name": SPAN_GROUP, "span_attrs": None,
