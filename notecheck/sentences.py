@@ -17,6 +17,14 @@ _ABBREVIATIONS = {
     "etc", "jr", "sr", "p.o", "b.i.d", "t.i.d", "q.i.d", "p.r.n", "a.m", "p.m",
 }
 _BULLETS = {"-", "*", "•", "·", "–", "—", "+", ">", "#"}
+#: Dictated run-on notes splice whole paragraphs with commas; past this length a comma followed by a
+#: word that opens a new clause also ends a sentence, so ConText's scope stays within one statement.
+_RUN_ON_CHARS = 220
+_CLAUSE_OPENERS = {
+    "she", "he", "they", "we", "i", "the", "then", "there", "this", "it", "her", "his", "all", "no", "under",
+    "after", "in", "once", "next", "a", "an", "with", "using", "following", "finally", "at", "on", "skin",
+    "needles", "needle", "patient", "pt",
+}
 _FINAL = {".", "!", "?"}
 
 
@@ -67,4 +75,21 @@ class ClinicalSentenceSplitter:
                 start = not abbreviation and (tok.text[:1].isupper() or tok.text[:1].isdigit() or tok.text in _BULLETS or tok.text[:1] in "(\"'")
             tok.is_sent_start = start
             prev = tok
+        _split_run_ons(doc)
         return doc
+
+
+def _split_run_ons(doc: Doc) -> None:
+    """Split sentences longer than _RUN_ON_CHARS at ", <clause opener>" and "; "."""
+    sentence_start = 0
+    for tok in doc:
+        if tok.is_sent_start:
+            sentence_start = tok.idx
+        if tok.i < 2 or tok.is_space:
+            continue
+        prev = doc[tok.i - 1]
+        if prev.text not in {",", ";"} or tok.idx - sentence_start < _RUN_ON_CHARS:
+            continue
+        if prev.text == ";" or tok.lower_ in _CLAUSE_OPENERS:
+            tok.is_sent_start = True
+            sentence_start = tok.idx
