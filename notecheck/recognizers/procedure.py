@@ -126,8 +126,8 @@ def recognize_procedure(ctx: NoteContext) -> Procedure:
     titles = set(title_sentence_indexes(ctx))
     cues = ctx.current("PROC")
     # What the procedure line names is today's procedure, even beside "prior" or "planned" words.
-    title_cues = [m for m in ctx.of("PROC") if m.sentence in titles and not m.negated
-                  and (m.current or m.reason.startswith("modifier:")) and "UNCHECKED" not in m.modifiers]
+    title_cues = [m for m in ctx.of("PROC") if m.sentence in titles and not m.negated and "UNCHECKED" not in m.modifiers
+                  and (m.current or (m.reason.startswith("modifier:") and ctx.sentences[m.sentence].section == "procedure"))]
     body_cues = [m for m in cues if m.sentence not in titles]
     if not ctx.performed:
         ctx.kind = "not_facet"

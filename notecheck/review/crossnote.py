@@ -25,8 +25,8 @@ SERIES_RELIEF_NOT_SHOWN (MED-5) and RFA_BLOCK_RELIEF_NOT_SHOWN (MED-7)
     relief under the threshold, gives the finding.
 
 DOCUMENTATION_CLONED (DOC-HIST)
-    Near-identical notes for different patients or different dates: TF-IDF (word uni- and bigrams,
-    sublinear tf) cosine similarity ≥ the profile's ``clone_similarity_threshold`` between two readable
+    Near-identical notes for different patients or different dates: TF-IDF (word 1-3 grams, sublinear
+    tf; dates and numbers of 4+ digits masked, since a clone differs from its source in exactly those) cosine similarity ≥ the profile's ``clone_similarity_threshold`` between two readable
     notes of at least ``MIN_CLONE_WORDS`` words. Two notes of the same patient and date (both known) are a
     duplicate, not a clone, and are not reported. The finding is on the later note (later date of service
     when both are known and differ, otherwise the one stored later) and lists the pair(s) and similarity.
@@ -237,6 +237,13 @@ def relief_findings(sessions: list[Session], profile: PayerProfile) -> list[tupl
 
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
+#: Dates and long numbers (MRNs, years, account numbers) differ between a note and its clone by design:
+#: they are masked so that the comparison is of the wording.
+_IDENTIFIERS = re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b|\b\d{4,}\b")
+
+
+def clone_text(text: str) -> str:
+    return _IDENTIFIERS.sub(" 0 ", text.lower())
 
 
 def clone_pairs(store: Store, threshold: float) -> list[dict[str, Any]]:
@@ -249,7 +256,7 @@ def clone_pairs(store: Store, threshold: float) -> list[dict[str, Any]]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     import numpy as np
 
-    vectorizer = TfidfVectorizer(lowercase=True, ngram_range=(1, 2), sublinear_tf=True, dtype=np.float64)
+    vectorizer = TfidfVectorizer(preprocessor=clone_text, ngram_range=(1, 3), sublinear_tf=True, dtype=np.float64)
     matrix = vectorizer.fit_transform([r["text"] for r in rows])  # rows are L2-normalised: dot = cosine
     pairs = []
     chunk = 512
@@ -292,7 +299,7 @@ def clone_findings(store: Store, profile: PayerProfile) -> list[tuple[str, str, 
         f = make_finding(profile, "DOCUMENTATION_CLONED", {
             "similarity": f"{best['similarity'] * 100:.1f}", "other": best["note_id"] + others,
             "relation": best["relation"], "threshold": f"{threshold * 100:g}"}, [], {
-            "threshold": threshold, "method": "tfidf-cosine (word 1-2 grams, sublinear tf)", "pairs": pairs[:20],
+            "threshold": threshold, "method": "tfidf-cosine (word 1-3 grams, sublinear tf, dates and long numbers masked)", "pairs": pairs[:20],
             "pairs_total": len(pairs)})
         if f:
             out.append((key, entry["note"]["note_id"], f))

@@ -84,6 +84,11 @@ TITLES = {
     "PRIOR_RELIEF_MISSING": "Relief from the earlier block not documented",
     "PRIOR_RELIEF_INSUFFICIENT": "Relief from the earlier block under the threshold",
     "NOT_FACET_PROCEDURE": "Not a facet joint procedure",
+    # cross-note codes of `notecheck review` (not raised by a single-note check, titled in case a profile does)
+    "FREQUENCY_EXCEEDED": "More sessions than the payer allows",
+    "SERIES_RELIEF_NOT_SHOWN": "Relief across the block series not shown",
+    "RFA_BLOCK_RELIEF_NOT_SHOWN": "Block relief before RFA not shown",
+    "DOCUMENTATION_CLONED": "Documentation looks cloned",
 }
 
 
