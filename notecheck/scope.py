@@ -83,6 +83,7 @@ class TargetScope:
         self.unknown_heading = re.compile(table["unknown_heading"])
         self.one_line_sections = set(table["sections"]["ended_by_any_heading"])
         self.paragraph_sections = set(table["sections"]["ended_by_blank_line"])
+        self.list_sections = set(table["sections"]["ended_by_numbered_list"])
         self.content_decided = {
             category: (re.compile(rule["current_if"], re.I), re.compile(rule["unless"], re.I), rule["current"], rule["excluded"])
             for category, rule in table["content_decided_sections"].items() if not category.startswith("_")
@@ -145,7 +146,8 @@ class TargetScope:
         return bool(starts.search(sentence_text) and present.search(sentence_text) and not past.search(sentence_text))
 
     def __call__(self, doc: Doc) -> Doc:
-        token_section = _token_sections(doc, self.unknown_heading, self.one_line_sections, self.paragraph_sections)
+        token_section = _token_sections(doc, self.unknown_heading, self.one_line_sections, self.paragraph_sections,
+                                        self.list_sections)
         self._decide_by_content(doc, token_section)
         sentences: list[Sentence] = []
         token_sentence = [0] * len(doc)
@@ -213,8 +215,12 @@ def _token_section_starts(doc: Doc) -> list[int]:
 _BLANK_LINE = re.compile(r"\S[^\S\n]*\n[^\S\n]*\n")
 
 
+_NUMBERED_LINE = re.compile(r"\n[ \t]*\d{1,2}[.)][ \t]+\S")
+
+
 def _token_sections(doc: Doc, unknown_heading: re.Pattern, ended_by_any_heading: set[str],
-                    ended_by_blank_line: set[str] = frozenset()) -> list[str | None]:
+                    ended_by_blank_line: set[str] = frozenset(), ended_by_numbered_list: set[str] = frozenset()
+                    ) -> list[str | None]:
     """Section category per token. A section such as "Dx:" or "CONSENT:" ends at the next line that looks
     like any heading ("- Lvl: L4-5", "TIME OUT:"), known or not, and a one-paragraph section ends at a
     blank line, so neither swallows the procedure narrative that follows it."""
@@ -225,8 +231,13 @@ def _token_sections(doc: Doc, unknown_heading: re.Pattern, ended_by_any_heading:
         if section.category in ended_by_blank_line and section.body_start < section.body_end:
             body = doc[section.body_start:section.body_end]
             blank = _BLANK_LINE.search(doc.text, body.start_char, body.end_char)
+            if section.category in ended_by_numbered_list:
+                numbered = _NUMBERED_LINE.search(doc.text, body.start_char, body.end_char)
+                if numbered and (blank is None or numbered.start() < blank.start()):
+                    blank = numbered
             if blank:
-                cut = doc.char_span(blank.end(), body.end_char, alignment_mode="expand")
+                cut = doc.char_span(blank.end() - (1 if blank.re is _NUMBERED_LINE else 0), body.end_char,
+                                    alignment_mode="expand")
                 end = cut.start if cut is not None else end
         for i in range(section.title_start, end):
             out[i] = section.category

@@ -108,10 +108,15 @@ def _atoms(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
+_IMAGED = re.compile(resources.load("scope.json")["imaged_range_before"]["pattern"], re.I)
+
+
 def _sites_from_levels(ctx: NoteContext) -> list[_Site]:
     sites: list[_Site] = []
     prev: _Site | None = None
     for m in _atoms(ctx.current("LEVEL", "LEVEL_CONT")):
+        if _IMAGED.search(ctx.text[max(0, m.start - 60):m.start]):
+            continue  # levels imaged, not treated
         gap = ctx.text[prev.mention.end:m.start] if prev else ""
         same_sentence = prev is not None and prev.mention.sentence == m.sentence
         if m.label == "LEVEL_CONT":
