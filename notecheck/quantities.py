@@ -51,7 +51,7 @@ _ATTACH_BEFORE = re.compile(
     re.I,
 )
 _ATTACH_AFTER = re.compile(
-    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:\d+(?:\.\d+)?\s*mg\s+(?:diluted\s+|mixed\s+)?(?:in|into|to)\s+(?:a\s+total\s+of\s+)?$)?(?:,?\s*(?:approximately|approx\.?|about|~)\s*)?(?:,?\s*(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:()-]*\s*(?:(?:approximately|approx\.?|about|~)\s*)?(?:x\s*)?$",
+    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:\d+(?:\.\d+)?\s*mg\s+(?:diluted\s+|mixed\s+)?(?:in|into|to)\s+(?:a\s+total\s+of\s+)?$)?(?:,?\s*(?:approximately|approx\.?|about|~)\s*)?(?:,?\s*(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:()-]*\s*(?:(?:plain|preservative[- ]free|pf|with epi(?:nephrine)?)\s*)?(?:(?:approximately|approx\.?|about|~)\s*)?(?:x\s*)?$",
     re.I,
 )
 _DOSE_BEFORE = re.compile(r"^\s*(?:o[fn]\s+)?(?:(?:preservative[- ]free|pf)\s+)?$", re.I)
@@ -60,12 +60,17 @@ _CONC_BEFORE = re.compile(r"^\s*(?:of\s+)?(?:(?:preservative[- ]free|pf|plain)\s
 _CONC_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?[,:(-]?\s*$", re.I)
 _TRAILING_TOTAL = re.compile(
     r"^[^.;]{0,40}?(?:[,;(]|\bto\b|\bfor\b)\s*(?:(?:for\s+)?(?:a\s+)?total(?:\s+(?:volume|injectate|of))*\s*(?:of\s+)?(?P<vol>[\d./]+\s*(?:cc|ml|mls)\b)"
-    r"|(?P<vol_>[\d./]+\s*(?:cc|ml|mls))\s+(?:(?:in\s+)?total(?:\s+vol(?:ume)?)?|per\s+(?:joint|level|site|nerve|side)|each)\b)",
+    r"|(?P<vol_>[\d./]+\s*(?:cc|ml|mls))\s+(?:(?:in\s+)?total(?:\s+vol(?:ume)?)?|per\s+(?:joint|jt|jnt|level|lvl|site|nerve|side|target|injection)|each|ea)\b)",
     re.I,
 )
 _JOINED = re.compile(
-    r"^\s*(?:\d*\.?\d+\s*%\s*)?(?:,\s*)?(?:with|\+|plus|and|&|/|mixed with|combined with|in)\s*"
+    r"^\s*(?:\d*\.?\d+\s*%\s*)?(?:(?:plain|preservative[- ]free|pf)\s+)?(?:,\s*)?(?:with|\+|plus|and|&|/|mixed with|combined with|in)\s*"
     r"(?:(?:\d+(?:\.\d+)?\s*(?:mg|mcg|milligrams?)|\d*\.?\d+\s*%)\s*(?:of\s+)?)?(?:preservative[- ]free\s+)?$",
+    re.I,
+)
+_MIXED_INTO = re.compile(
+    r"^\s*(?:\d+(?:\.\d+)?\s*mg(?:\s*/\s*ml)?\s*)?(?:mixed|combined|diluted|drawn up)\s+(?:1\s*:\s*1\s+)?(?:with|in|into)\s+"
+    r"(?:[\d./]+\s*(?:cc|ml)\s*(?:of\s+)?)?(?:(?:preservative[- ]free|pf|normal|sterile)\s+)*(?:\d*\.?\d+\s*%\s*)?$",
     re.I,
 )
 _MIX_GAP_BREAK = re.compile(r"\bwas\b|\bwere\b|;|\binjected\b|\.\s", re.I)
@@ -186,6 +191,11 @@ def attribute_quantities(sentence: str, drugs: list[tuple[int, int]], contrast: 
             q.volume_ml = out[-1].volume_ml
         q.spans = tuple(spans)
         out.append(q)
+    # "10 mg of dexamethasone mixed with 1 mL of saline": a drug mixed into the next one shares its volume.
+    for i in range(len(drugs) - 1, 0, -1):
+        prev_q, q = out[i - 1], out[i]
+        if prev_q.volume_ml is None and q.volume_ml is not None and _MIXED_INTO.match(sentence[drugs[i - 1][1]:drugs[i][0]]):
+            prev_q.volume_ml = q.volume_ml
     # "0.5 cc of this mixture was injected": the injected volume of everything mixed before it.
     if drugs:
         back = [m for m in MIXTURE_BACKREF.finditer(sentence) if m.start() >= drugs[-1][1] or m.start() >= drugs[0][1]]
