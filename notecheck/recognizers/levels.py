@@ -108,15 +108,22 @@ def _atoms(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
+_VERTEBRA_LIST_AFTER = re.compile(r"\s*/\s*[CTLS]\s?\d", re.I)
+_VERTEBRA_LIST_BEFORE = re.compile(r"[CTLS]\s?\d{1,2}\s*/\s*$", re.I)
 _IMAGED = re.compile(resources.load("scope.json")["imaged_range_before"]["pattern"], re.I)
 
 
 def _sites_from_levels(ctx: NoteContext) -> list[_Site]:
     sites: list[_Site] = []
     prev: _Site | None = None
+    nerves = [(n.start, n.end) for n in ctx.current("NERVE")]
     for m in _atoms(ctx.current("LEVEL", "LEVEL_CONT")):
         if _IMAGED.search(ctx.text[max(0, m.start - 60):m.start]):
             continue  # levels imaged, not treated
+        if any(s <= m.start < e for s, e in nerves):
+            continue  # "L1/L2/L3 MB" names nerves, not the joint L1-L2
+        if _VERTEBRA_LIST_AFTER.match(ctx.text[m.end:m.end + 6]) or _VERTEBRA_LIST_BEFORE.search(ctx.text[max(0, m.start - 6):m.start]):
+            continue  # "SAP/TP junction at L3/L4/L5": a list of vertebrae, not a joint
         gap = ctx.text[prev.mention.end:m.start] if prev else ""
         same_sentence = prev is not None and prev.mention.sentence == m.sentence
         if m.label == "LEVEL_CONT":

@@ -145,6 +145,7 @@ class ReviewResult:
     seconds_checking: float
     seconds_crossnote: float
     keys: list[str] = field(default_factory=list)
+    crossnote: Any = None  # crossnote.CrossnoteSummary when the cross-note checks ran
 
 
 def run_review(input_path: Path, db: Path, *, input_format: str = "auto", claims: Path | None = None,
@@ -180,7 +181,7 @@ def run_review(input_path: Path, db: Path, *, input_format: str = "auto", claims
                 from .crossnote import refresh
 
                 t0 = time.perf_counter()
-                refresh(store, profile)
+                result.crossnote = refresh(store, profile)
                 result.seconds_crossnote = time.perf_counter() - t0
         except BaseException:
             store.finish_run(run_id, "failed", {})

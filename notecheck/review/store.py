@@ -287,6 +287,19 @@ class Store:
             out.setdefault(r["note_key"], []).append(_finding(r))
         return out
 
+    def source_summary(self, source: str) -> dict[str, int]:
+        """Counts over the notes of one input, for the exit status of `notecheck review`."""
+        one = lambda sql: self.db.execute(sql, (source,)).fetchone()[0]  # noqa: E731
+        return {
+            "notes": one("SELECT COUNT(*) FROM notes WHERE source=?"),
+            "unreadable": one("SELECT COUNT(*) FROM notes WHERE source=? AND status='unreadable'"),
+            "input_errors": one("SELECT COUNT(*) FROM input_errors WHERE source=? AND note_key IS NULL"),
+            "with_error_findings": one("SELECT COUNT(DISTINCT f.note_key) FROM findings f JOIN notes n ON n.key=f.note_key"
+                                       " WHERE n.source=? AND f.severity='error'"),
+            "with_warnings": one("SELECT COUNT(DISTINCT f.note_key) FROM findings f JOIN notes n ON n.key=f.note_key"
+                                 " WHERE n.source=? AND f.severity='warning'"),
+        }
+
     def input_errors(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.execute("SELECT * FROM input_errors ORDER BY rowid")]
 
