@@ -120,7 +120,7 @@ def _sites_from_levels(ctx: NoteContext) -> list[_Site]:
     for m in _atoms(ctx.current("LEVEL", "LEVEL_CONT")):
         if _IMAGED.search(ctx.text[max(0, m.start - 60):m.start]):
             continue  # levels imaged, not treated
-        if any(s <= m.start < e for s, e in nerves):
+        if any(s <= m.start and m.end <= e for s, e in nerves):
             continue  # "L1/L2/L3 MB" names nerves, not the joint L1-L2
         if _VERTEBRA_LIST_AFTER.match(ctx.text[m.end:m.end + 6]) or _VERTEBRA_LIST_BEFORE.search(ctx.text[max(0, m.start - 6):m.start]):
             continue  # "SAP/TP junction at L3/L4/L5": a list of vertebrae, not a joint

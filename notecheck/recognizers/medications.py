@@ -12,12 +12,13 @@ from .context import NoteContext
 
 _SKIN = re.compile(
     r"skin|subcutaneous(?:ly)?|s\.?q\.?|wheal|weal|superficial|local infiltration|infiltrat\w*|dermal|track|"
-    r"local anesthe\w*|local anaesthe\w*|anesthetized the|anaesthetized the|raised|numb(?:ed)? the",
+    r"anesthetized the|anaesthetized the|raised|numb(?:ed)? the",
     re.I,
 )
 _TARGET = re.compile(
     r"into (?:the|each) (?:\w+ )?(?:joint|facet)|intra-?articular|(?:at|onto|to) (?:the|each) (?:\w+ )?(?:medial branch|nerve|level)|"
-    r"injected (?:at|into|onto) each|per (?:level|joint|nerve|site)|each (?:level|joint|nerve|site)|to anesthetize the medial",
+    r"injected (?:at|into|onto) each|per (?:level|joint|nerve|site|target|cannula)|each (?:level|joint|nerve|site|target|cannula)|"
+    r"to anesthetize the medial|before lesioning|prior to lesioning",
     re.I,
 )
 _INJECT = re.compile(r"inject\w*|instill\w*|administer\w*|deliver\w*|placed|per (?:level|joint|site|nerve)|each (?:level|joint|site)", re.I)

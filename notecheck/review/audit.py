@@ -116,7 +116,8 @@ def assign_strata(units: list[Unit], stratify: str, bounds: list[float] | None =
         raise AuditError(f"unknown stratification {stratify!r}; use none, provider, cpt or paid")
     missing = sum(u.paid_amount is None for u in units)
     if missing:
-        raise AuditError(f"{missing} frame units have no paid amount; stratifying by paid amount needs one for each")
+        raise AuditError(f"{missing} frame units have no paid amount; stratifying by paid amount needs one for each "
+                         "(--paid-only keeps the paid claims only)")
     if not bounds:
         amounts = sorted(u.paid_amount for u in units)
         if n_paid_strata < 2:
@@ -226,9 +227,11 @@ def software_versions() -> dict[str, str]:
 
 def design_sample(units: list[Unit], size: int, seed: int, stratify: str = "none", bounds: list[float] | None = None,
                   n_paid_strata: int = 3, allocation: str = "proportional", spares: int = 5, min_per_stratum: int = 2,
-                  source: dict[str, str] | None = None) -> SampleDesign:
+                  source: dict[str, str] | None = None, paid_only: bool = False) -> SampleDesign:
+    if paid_only:
+        units = [u for u in units if u.paid_amount is not None and u.paid_amount > 0]
     if not units:
-        raise AuditError("the frame is empty")
+        raise AuditError("the frame is empty" + (" (no unit has a paid amount)" if paid_only else ""))
     if spares < 0:
         raise AuditError("--spares cannot be negative")
     used_bounds = assign_strata(units, stratify, bounds, n_paid_strata)
@@ -252,6 +255,7 @@ def design_sample(units: list[Unit], size: int, seed: int, stratify: str = "none
         "paid_bounds": used_bounds, "allocation": allocation if stratify != "none" else None, "seed": seed,
         "sample_size": size, "spares_per_stratum": spares, "min_per_stratum": min_per_stratum if stratify != "none" else None,
         "sampling_unit": "note (one session's claim); paid amount = sum of its claim lines",
+        "frame_filter": "units with a paid amount > 0" if paid_only else "every unit",
         "frame": {"file": "frame.csv", "rows": len(units), "sha256": hashlib.sha256(frame).hexdigest(),
                   "order": "source, note_id, unit_id"},
         "strata": strata,
@@ -530,6 +534,7 @@ def appraise(manifest: dict[str, Any], reviewed: list[Reviewed]) -> dict[str, An
                   "correction; t distribution with n_h − 1 (per stratum) and n − L (combined) degrees of freedom",
         "overpayment": _estimate(strata, "overpaid"),
         "underpayment": _estimate(strata, "underpaid"),
+        "names": ESTIMATE_NAMES,
         "sample_paid": round(sum(r.paid for r in reviewed), 2),
         "sample_audited": round(sum(r.audited for r in reviewed), 2),
     }
@@ -578,8 +583,9 @@ def format_report(result: dict[str, Any]) -> str:
                 out.append(f"  {e['stratum']}: N={e['N']} n={e['n']} sample total {money(e['sum'])}"
                            + (f", mean {money(e['mean'])}, SD {money(e['sd'])}, SE(mean) {money(e['se_mean'])}" if 'mean' in e else "")
                            + f", SE(total) {money(e['se_total'])}")
-                out.append(f"    point estimate {money(e['point_estimate'])}; one-sided 90% lower limit (Medicare contractor demand) "
-                           f"{money(e['lower_limit_one_sided_90'])}; two-sided 90% limits (CIA review) "
+                demand = " (the amount a Medicare contractor demands)" if what == "overpayment" else ""
+                out.append(f"    point estimate {money(e['point_estimate'])}; one-sided 90% lower limit{demand} "
+                           f"{money(e['lower_limit_one_sided_90'])}; two-sided 90% limits (as CIA reviews use) "
                            f"{money(two[0]) if two else 'n/a'} to {money(two[1]) if two else 'n/a'}; precision "
                            f"{money(e['precision_90_two_sided'])}" + (f" ({e['precision_pct']:.1f}% of the point estimate)"
                                                                       if e.get('precision_pct') is not None else "")

@@ -109,8 +109,10 @@ def review(
         raise typer.Exit(130)
     with Store(db, create=False) as store:
         summary = store.source_summary(result.source)
-    rate = (result.checked - result.unreadable) / result.seconds_checking if result.seconds_checking > 0 else 0.0
-    err.print(f"{result.notes_in_input} notes in the input: {result.checked} checked now ({rate:.1f} notes/s), "
+    steady = result.seconds_checking - result.seconds_startup
+    rate = (f" ({(result.checked - result.unreadable - 1) / steady:.1f} notes/s after {result.seconds_startup:.1f} s start-up)"
+            if steady > 0 and result.checked - result.unreadable > 1 else "")
+    err.print(f"{result.notes_in_input} notes in the input: {result.checked} checked now{rate}, "
               f"{result.skipped} already in the store; {summary['unreadable']} could not be read; "
               f"{summary['input_errors']} input rows/resources not used; "
               f"{summary['with_error_findings']} with error findings, {summary['with_warnings']} with warnings")
@@ -163,6 +165,7 @@ def audit_sample(
     allocation: Allocation = typer.Option(Allocation.proportional, "--allocation"),
     spares: int = typer.Option(5, "--spares", help="Spare units drawn per stratum."),
     min_per_stratum: int = typer.Option(2, "--min-per-stratum", help="Smallest sample per stratum (2 gives every stratum an SD)."),
+    paid_only: bool = typer.Option(False, "--paid-only", help="Frame: only units with a paid amount (paid claims)."),
 ) -> None:
     """Draw a reproducible audit sample (unrestricted or stratified) from the store or an input."""
     from .audit import AuditError, design_sample, units_from_input, units_from_store, write_design
@@ -185,7 +188,7 @@ def audit_sample(
             units = units_from_input(input_path, input_format.value, claims)
             source = {"input": str(input_path.resolve())} | ({"claims": str(claims.resolve())} if claims else {})
         design = design_sample(units, size, seed, stratify.value, bounds, paid_strata, allocation.value, spares,
-                               min_per_stratum, source)
+                               min_per_stratum, source, paid_only)
     except (AuditError, InputUsageError, StoreError) as exc:
         _usage_error(str(exc))
     write_design(design, out)

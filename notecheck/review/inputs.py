@@ -33,6 +33,7 @@ from ..report import Code
 FORMATS = ("auto", "folder", "csv", "jsonl", "fhir")
 META_COLUMNS = ("patient_id", "date_of_service", "provider", "payer", "paid_amount")
 CLAIM_FIELDS = ("cpt", "modifiers", "units")
+_CSV_FIELD_LIMIT = 256 * 1024 * 1024
 CPT_SYSTEMS = ("http://www.ama-assn.org/go/cpt", "urn:oid:2.16.840.1.113883.6.12")
 
 
@@ -327,6 +328,9 @@ def _csv_rows(path: Path, source: str, errors: list[InputError]) -> list[_Row]:
     except OSError as exc:
         raise InputUsageError(f"{path}: cannot read ({exc.strerror})") from None
     text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "surrogateescape")
+    # a note cell may be a whole note (up to --max-bytes, and an oversized one must become "too large", not
+    # a CSV error): raise the csv module's 128 kB field limit
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)

@@ -142,8 +142,9 @@ class ReviewResult:
     skipped: int
     unreadable: int
     input_errors: int
-    seconds_checking: float
+    seconds_checking: float  # from the start of checking to the last result, start-up included
     seconds_crossnote: float
+    seconds_startup: float = 0.0  # until the first checked note came back (pipeline build, worker start)
     keys: list[str] = field(default_factory=list)
     crossnote: Any = None  # crossnote.CrossnoteSummary when the cross-note checks ran
 
@@ -237,6 +238,8 @@ def _check_batch(store: Store, batch: ReviewInput, run_id: int, payer: str, use_
                 results = _ordered(pool, check_payload, (_payload(it) for it in readable), window=workers * 8)
             bar = _Progress(len(readable), result.skipped, progress, progress_every, stream)
             for key, report in results:
+                if not result.seconds_startup:
+                    result.seconds_startup = time.perf_counter() - t0
                 store.write_note(by_key[key], report, run_id)
                 result.checked += 1
                 if report.get("errors"):
