@@ -89,6 +89,18 @@ def merge_rules(rules):
     return merged
 
 
+def context_rules():
+    """ConTextRules from context_rules.json. Read here rather than by medspaCy's loader because a rule may
+    set ``terminated_by`` (", and" ends a negation's scope, not every modifier's), which that loader refuses."""
+    import json
+
+    from medspacy.context import ConTextRule
+
+    with resources.resource_path("context_rules.json").open(encoding="utf-8") as handle:
+        data = json.load(handle)
+    return [ConTextRule(**rule) for rule in data["context_rules"]]
+
+
 def target_rules():
     from medspacy.ner import TargetRule
 
@@ -112,11 +124,12 @@ def build_nlp(extract: bool = True, model_path: str | None = None) -> Language:
         "input_span_type": None, "span_attrs": None, "apply_sentence_boundary": True,
     })
     nlp.add_pipe("notecheck_targets", config={"span_group": SPAN_GROUP})
-    nlp.add_pipe("medspacy_context", config={
-        "rules": str(resources.resource_path("context_rules.json")),
+    context = nlp.add_pipe("medspacy_context", config={
+        "rules": None,
         "input_span_type": "group", "span_group_name": SPAN_GROUP, "span_attrs": None,
         "prune_on_target_overlap": True,
     })
+    context.add(context_rules())
     nlp.add_pipe("notecheck_scope", config={"model_path": model_path})
     if extract:
         nlp.add_pipe("notecheck_extractor")

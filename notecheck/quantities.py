@@ -39,11 +39,12 @@ MIXTURE = re.compile(
 )
 #: "... had been prepared, and 0.5 cc of this mixture was injected": the volume of a mixture named before it.
 MIXTURE_BACKREF = re.compile(
-    rf"(?P<vol>{VOLUME.pattern})\s+(?:of\s+)?(?:this|that|the|the above|the same|said)\s+(?:mixture|solution|injectate|mix|combination|preparation)\b",
+    rf"(?:(?P<vol>{VOLUME.pattern})\s+(?:of\s+)?(?:this|that|the|the above|the same|said)\s+(?:mixture|solution|injectate|mix|combination|preparation)\b"
+    rf"|(?:diluted|brought|made up|drawn up)\s+(?:up\s+)?to\s+(?:a\s+(?:total|volume)\s+(?:volume\s+)?of\s+)?{VOLUME.pattern.replace('?P<total>', '?:').replace('?P<lo>', '?P<lo2>').replace('?P<hi>', '?P<hi2>')})",
     re.I,
 )
 #: "Injected 0.8 mL per side: Depo-Medrol 40 mg in 0.5% bupivacaine" — a volume introducing a list.
-MIXTURE_COLON = re.compile(rf"(?P<vol>{VOLUME.pattern})(?:\s+(?:each|per\s+\w+))?\s*[:(]", re.I)
+MIXTURE_COLON = re.compile(rf"(?P<vol>{VOLUME.pattern})(?:\s+(?:each|total|in total|per\s+\w+))?\s*[:(]", re.I)
 _CONTRAST_STRENGTH = re.compile(r"(?<![0-9.])(?P<n>1[4-9]0|2[0-9]0|3[0-7]0)(?![0-9])", re.I)
 _ATTACH_BEFORE = re.compile(
     r"^\s*(?:of\s+)?(?:(?:a|an|the)\s+)?(?:(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|preservative[- ]free|pf|plain|"
@@ -69,8 +70,8 @@ _JOINED = re.compile(
     re.I,
 )
 _MIXED_INTO = re.compile(
-    r"^\s*(?:\d+(?:\.\d+)?\s*mg(?:\s*/\s*ml)?\s*)?(?:mixed|combined|diluted|drawn up)\s+(?:1\s*:\s*1\s+)?(?:with|in|into)\s+"
-    r"(?:[\d./]+\s*(?:cc|ml)\s*(?:of\s+)?)?(?:(?:preservative[- ]free|pf|normal|sterile)\s+)*(?:\d*\.?\d+\s*%\s*)?$",
+    r"^\s*(?:\d+(?:\.\d+)?\s*mg(?:\s*/\s*ml)?\s*)?(?:(?:mixed|combined|diluted|drawn up)\s+(?:1\s*:\s*1\s+)?(?:with|in|into)|\+|plus|and|with)\s+"
+    r"(?:[\d./]+\s*(?:cc|ml)\s*(?:of\s+)?)?(?:(?:preservative[- ]free|pf|normal|sterile|\d*\.?\d+\s*%)\s*)*$",
     re.I,
 )
 _MIX_GAP_BREAK = re.compile(r"\bwas\b|\bwere\b|;|\binjected\b|\.\s", re.I)
@@ -94,8 +95,14 @@ def parse_number(text: str) -> float | None:
 
 
 def _volume_value(m: re.Match) -> float | None:
-    lo = parse_number(m["lo"])
-    hi = parse_number(m["hi"]) if m["hi"] else None
+    return _volume_value_of(m["lo"], m["hi"])
+
+
+def _volume_value_of(lo_text: str | None, hi_text: str | None) -> float | None:
+    if lo_text is None:
+        return None
+    lo = parse_number(lo_text)
+    hi = parse_number(hi_text) if hi_text else None
     value = hi if hi is not None else lo
     return round(value, 4) if value is not None and 0 < value <= 100 else None
 
@@ -200,7 +207,8 @@ def attribute_quantities(sentence: str, drugs: list[tuple[int, int]], contrast: 
     if drugs:
         back = [m for m in MIXTURE_BACKREF.finditer(sentence) if m.start() >= drugs[-1][1] or m.start() >= drugs[0][1]]
         if back:
-            value = _volume_value(back[-1])
+            hit = back[-1]
+            value = _volume_value(hit) if hit["lo"] else _volume_value_of(hit["lo2"], hit["hi2"])
             if value is not None:
                 for q in out:
                     q.volume_ml = value

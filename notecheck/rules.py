@@ -222,6 +222,8 @@ def _claim_region(c: Case):
         return None
     region_of_code = table()["region_of_code"]
     expected = {code_rank(x.cpt): region_of_code[x.cpt] for x in c.supported if x.cpt in region_of_code}
+    if not expected:
+        return None  # 64999 (non-thermal ablation) has no region; RFA_NOT_THERMAL carries that claim
     wrong = [x for x in c.billed_facet
              if expected.get(code_rank(x.cpt), region_of_code[x.cpt]) != region_of_code[x.cpt]
              or region_of_code[x.cpt] not in set(expected.values())]

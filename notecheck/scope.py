@@ -84,6 +84,7 @@ class TargetScope:
         self.one_line_sections = set(table["sections"]["ended_by_any_heading"])
         self.paragraph_sections = set(table["sections"]["ended_by_blank_line"])
         self.list_sections = set(table["sections"]["ended_by_numbered_list"])
+        self.one_line_heading = re.compile(table["one_line_headings"]["pattern"], re.I)
         self.content_decided = {
             category: (re.compile(rule["current_if"], re.I), re.compile(rule["unless"], re.I), rule["current"], rule["excluded"])
             for category, rule in table["content_decided_sections"].items() if not category.startswith("_")
@@ -128,6 +129,23 @@ class TargetScope:
                 m.current = True
                 m.reason = "model:this procedure"
 
+    def _end_one_line_fields(self, doc: Doc, token_section: list[str | None]) -> None:
+        """'Hx: chronic LBP x 2 yrs' holds one line; what follows it is not history."""
+        for section in getattr(doc._, "sections", None) or ():
+            if section.category not in self.excluded_sections:
+                continue
+            title = doc[section.title_start:section.body_end]
+            if not self.one_line_heading.match(doc.text[title.start_char:title.start_char + 20]):
+                continue
+            newline = doc.text.find("\n", doc[section.body_start].idx if section.body_start < len(doc) else title.end_char,
+                                    title.end_char)
+            if newline < 0:
+                continue
+            rest = doc.char_span(newline, title.end_char, alignment_mode="expand")
+            for i in range(rest.start if rest is not None else section.body_end, section.body_end):
+                if token_section[i] == section.category:
+                    token_section[i] = None
+
     def _decide_by_content(self, doc: Doc, token_section: list[str | None]) -> None:
         """Headings like "IMAGING:" or "MEDICATIONS:" take their meaning from what follows them."""
         for section in getattr(doc._, "sections", None) or ():
@@ -149,6 +167,7 @@ class TargetScope:
         token_section = _token_sections(doc, self.unknown_heading, self.one_line_sections, self.paragraph_sections,
                                         self.list_sections)
         self._decide_by_content(doc, token_section)
+        self._end_one_line_fields(doc, token_section)
         sentences: list[Sentence] = []
         token_sentence = [0] * len(doc)
         section_starts = _token_section_starts(doc)

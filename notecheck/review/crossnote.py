@@ -96,10 +96,20 @@ def regions_of(report: dict[str, Any]) -> list[str]:
     return sorted({region_of(j) for j in joints})
 
 
+def _slim(report: dict[str, Any]) -> dict[str, Any]:
+    """What the cross-note checks read of a report (a whole store of full reports is a lot of memory)."""
+    proc = report.get("procedure") or {}
+    history = report.get("history") or {}
+    return {"errors": report.get("errors") or [],
+            "procedure": {k: proc.get(k) for k in ("kind", "intent", "region", "spans")},
+            "levels": [{"joint": lv["joint"]} for lv in report.get("levels") or []],
+            "history": {"pain_scores": history.get("pain_scores") or [], "prior_relief": history.get("prior_relief") or []}}
+
+
 def load_sessions(store: Store) -> list[Session]:
     out = []
     for row in store.notes("WHERE status='checked'", (), "rowid AS seq, key, note_id, patient_id, date_of_service, report"):
-        report = json.loads(row["report"])
+        report = _slim(json.loads(row["report"]))
         day = date.fromisoformat(row["date_of_service"]) if row["date_of_service"] else None
         out.append(Session(row["key"], row["note_id"], row["seq"], row["patient_id"], day, category_of(report),
                            regions_of(report), report))
@@ -259,15 +269,13 @@ def clone_pairs(store: Store, threshold: float) -> list[dict[str, Any]]:
     vectorizer = TfidfVectorizer(preprocessor=clone_text, ngram_range=(1, 3), sublinear_tf=True, dtype=np.float64)
     matrix = vectorizer.fit_transform([r["text"] for r in rows])  # rows are L2-normalised: dot = cosine
     pairs = []
-    chunk = 512
-    transposed = matrix.T.tocsc()
+    chunk = 256
     for start in range(0, len(rows), chunk):
-        block = (matrix[start:start + chunk] @ transposed).tocoo()
-        for i, j, v in zip(block.row, block.col, block.data):
-            i = int(i) + start
-            j = int(j)
-            if j <= i or v < threshold - 1e-12:
-                continue
+        # rows start..start+chunk against rows start.. (the upper triangle only), filtered in numpy
+        block = (matrix[start:start + chunk] @ matrix[start:].T).tocoo()
+        keep = (block.col > block.row) & (block.data >= threshold - 1e-12)
+        for i, j, v in zip(block.row[keep], block.col[keep], block.data[keep]):
+            i, j = int(i) + start, int(j) + start
             a, b = rows[i], rows[j]
             if a["patient_id"] and a["patient_id"] == b["patient_id"] and a["date_of_service"] and \
                     a["date_of_service"] == b["date_of_service"]:

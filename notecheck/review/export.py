@@ -235,7 +235,7 @@ def highlight(text: str, spans: list[tuple[int, int, str, str]]) -> list[Segment
     order = {"sev-error": 0, "sev-warning": 1, "sev-info": 2, "element": 3}
     segments = []
     for a, b in zip(cuts, cuts[1:]):
-        covering = [s for s in spans if s[0] <= a and s[1] >= b]
+        covering = sorted((s for s in spans if s[0] <= a and s[1] >= b), key=lambda s: order[s[3]])  # stable: errors first
         labels = list(dict.fromkeys(s[2] for s in covering))
         css = min((s[3] for s in covering), key=order.__getitem__, default="")
         ends = list(dict.fromkeys(s[2] for s in covering if s[1] == b))
