@@ -27,7 +27,7 @@ def _run(sentence, drugs, contrast=()):
     ("1/8th of a cc of Omnipaque 240 dye was then injected.", ["Omnipaque"], [("240", None, 0.125)]),
     ("One-half cc of contrast was injected.", ["contrast"], [(None, None, 0.5)]),
     ("Depo-Medrol 80 mg plus 1 cc of 4% preservative-free lidocaine was injected.",
-     ["Depo-Medrol", "lidocaine"], [(None, "80 mg", None), ("4%", None, 1.0)]),
+     ["Depo-Medrol", "lidocaine"], [(None, "80 mg", 1.0), ("4%", None, 1.0)]),  # shares (ANNOTATION.md)
     ("1 mL of a 40 mg/mL solution of Kenalog was injected.", ["Kenalog"], [("40 mg/mL", None, 1.0)]),
     ("0.5 mL of 0.5% Sensorcaine with 40 mg Kenalog was injected into each joint.",
      ["Sensorcaine", "Kenalog"], [("0.5%", None, 0.5), (None, "40 mg", 0.5)]),

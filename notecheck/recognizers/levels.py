@@ -193,7 +193,7 @@ def _assign_sides(ctx: NoteContext, sites: list[_Site]) -> None:
         prev = site
 
 
-_SIDE_FIELD = re.compile(r"^\s*[-*]?\s*(?:side|laterality|sides?\s+treated)\s*:", re.I)
+_SIDE_FIELD = re.compile(r"^\s*[-*]?\s*(?:side|laterality|sides?\s+treated)\s*(?::|\n|$)", re.I)
 
 
 def _note_side(ctx: NoteContext) -> str | None:
@@ -202,9 +202,12 @@ def _note_side(ctx: NoteContext) -> str | None:
     from .procedure import title_sentence_indexes
 
     indexes = set(title_sentence_indexes(ctx))
+    previous = None  # the previous sentence with words in it (a heading's line break is a sentence of its own)
     for s in ctx.sentences:
-        if _SIDE_FIELD.match(s.text) or (s.section == "levels" and s.index > 0 and _SIDE_FIELD.match(ctx.sentences[s.index - 1].text)):
+        if _SIDE_FIELD.match(s.text) or (s.section == "levels" and previous is not None and _SIDE_FIELD.match(previous.text)):
             indexes.add(s.index)
+        if any(ch.isalnum() for ch in s.text):
+            previous = s
     sides = set()
     for i in sorted(indexes):
         sides |= {side for _, side in _side_hits(ctx.text, ctx.sentences[i].start, ctx.sentences[i].end)}

@@ -105,14 +105,28 @@ def _classify_body(cues: set[str], has_sites: bool) -> str:
     return "not_facet"
 
 
+_PERFORMED_HEADING = re.compile(resources.load("scope.json")["performed_heading"]["pattern"], re.I)
+
+
+def _is_heading_of(ctx: NoteContext, s) -> bool:
+    """Is this sentence the heading that opens its section (its first sentence)?"""
+    before = ctx.sentences[s.index - 1] if s.index > 0 else None
+    return before is None or before.section_start != s.section_start
+
+
 def title_sentence_indexes(ctx: NoteContext) -> list[int]:
     """The note's first sentence and the first two sentences of each procedure heading (the heading and
     what it names)."""
     out: set[int] = set()
-    if ctx.sentences and not ctx.sentences[0].excluded_by_section:
+    performed_starts = {s.section_start for s in ctx.sentences
+                        if s.section == "procedure" and s.index > 0 and s.section_start >= 0
+                        and _is_heading_of(ctx, s) and _PERFORMED_HEADING.search(s.text)}
+    if ctx.sentences and not ctx.sentences[0].excluded_by_section and not performed_starts:
         out.add(0)
     seen: dict[int, int] = {}
     for s in ctx.sentences:
+        if performed_starts and s.section_start not in performed_starts:
+            continue  # "Procedure performed: X" names today's procedure; a template title does not
         if s.section == "procedure" and any(ch.isalnum() for ch in s.text):
             count = seen.get(s.section_start, 0)
             if count < 2:
