@@ -38,7 +38,7 @@ _REPEAT_ON = re.compile(resources.load("laterality.json")["repeat_on_side"], re.
 _AFTER_FILLER = (r"(?:\s*(?:facet|facets|joint|joints|level|levels|region|area|space|interspace|medial|branch|branches|"
                  r"nerves?|mbb|mbbs|injections?|z-joints?|zygapophyseal|was|were|injected|blocked|treated|targeted|"
                  r"performed|segment|sided))*")
-_AFTER_SIDE = re.compile(rf"^{_AFTER_FILLER}\s*[,(|:]?\s*(?:on|at|to|from)?\s*(?:the\s+)?(?P<side>{_SIDE.pattern})", re.I)
+_AFTER_SIDE = re.compile(rf"^{_AFTER_FILLER}\s*[,(|:-]?\s*(?:on|at|to|from)?\s*(?:the\s+)?(?P<side>{_SIDE.pattern})", re.I)
 
 
 _UNCHECKED = re.compile(r"\[\s*\]\s*$")
