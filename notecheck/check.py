@@ -12,17 +12,9 @@ from .rules import evaluate
 
 
 def report_from_extraction(note_id: str, extraction, warnings: list[str] | None = None) -> NoteReport:
-    return NoteReport(
-        note_id=note_id,
-        procedure=extraction.procedure,
-        levels=extraction.levels,
-        medications=extraction.medications,
-        guidance=extraction.guidance,
-        landmark_technique=extraction.landmark_technique,
-        tolerance=extraction.tolerance,
-        history=extraction.history,
-        warnings=list(warnings or []),
-    )
+    """The extraction's elements as a report (the extraction's fields are the report's, less ``performed``)."""
+    fields = {name: getattr(extraction, name) for name in type(extraction).model_fields if name != "performed"}
+    return NoteReport(note_id=note_id, warnings=list(warnings or []), **fields)
 
 
 def check_note(note: NoteInput, profile: PayerProfile | None = None, billed: list[Code] | None = None,

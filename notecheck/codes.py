@@ -21,9 +21,26 @@ def table() -> dict:
 
 
 def facet_codes() -> set[str]:
-    t = table()
-    codes = set(t["region_of_code"])
-    return codes
+    return set(table()["region_of_code"])
+
+
+@lru_cache(maxsize=None)
+def rank_of_code() -> dict[str, str]:
+    """CPT → its rank: primary / second / third_plus (injections), primary / additional (RFA add-on)."""
+    ranks = {}
+    for family in ("injection", "injection_ultrasound", "rfa"):
+        for region in table()[family].values():
+            if isinstance(region, dict):
+                for rank, code in region.items():
+                    ranks[code] = "primary" if rank == "first" else rank
+    return ranks
+
+
+@lru_cache(maxsize=None)
+def injection_codes() -> frozenset[str]:
+    """64490-64495 and 0213T-0218T: the lines a diagnostic modifier (KX) belongs on."""
+    return frozenset(code for family in ("injection", "injection_ultrasound") for region in table()[family].values()
+                     if isinstance(region, dict) for code in region.values())
 
 
 def _positive(report: NoteReport, modalities: set[str]) -> bool:

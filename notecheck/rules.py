@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .codes import INJECTION_KINDS, facet_codes, format_code, levels_billed, supported_codes, table
+from .codes import (
+    INJECTION_KINDS, facet_codes, format_code, injection_codes, levels_billed, rank_of_code, supported_codes, table,
+)
 from .levels import joint_order, region_of
 from .profiles import PayerProfile
 from .report import Code, Finding, NoteReport, Span
@@ -200,20 +202,7 @@ def _claim_unbundled(c: Case):
 
 
 def code_rank(cpt: str) -> str | None:
-    """primary / second / third_plus (injections) or primary / additional (RFA)."""
-    t = table()
-    for family in ("injection", "injection_ultrasound"):
-        for region in t[family].values():
-            if isinstance(region, dict):
-                for rank, code in region.items():
-                    if code == cpt:
-                        return "primary" if rank == "first" else rank
-    for region in t["rfa"].values():
-        if isinstance(region, dict):
-            for rank, code in region.items():
-                if code == cpt:
-                    return "primary" if rank == "first" else rank
-    return None
+    return rank_of_code().get(cpt)
 
 
 @check("CLAIM_REGION_MISMATCH", "claim")
@@ -311,9 +300,7 @@ def _claim_kx(c: Case):
     modifier = c.profile.parameters.diagnostic_modifier
     if not modifier or c.kind not in INJECTION_KINDS or c.report.procedure.intent != "diagnostic" or not c.supported:
         return None
-    injection_codes = {code for family in ("injection", "injection_ultrasound") for region in table()[family].values()
-                       if isinstance(region, dict) for code in region.values()}
-    missing = [x for x in c.billed_facet if x.cpt in injection_codes and modifier not in x.modifiers]
+    missing = [x for x in c.billed_facet if x.cpt in injection_codes() and modifier not in x.modifiers]
     if not missing:
         return None
     return Hit(c.report.procedure.spans or c.where, params=_claim_params(c, missing),

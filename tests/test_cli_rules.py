@@ -1,7 +1,6 @@
 """CLI for the rules issue: rules listing, --payer, claims in reports, train, eval of findings and codes."""
 
 import json
-from pathlib import Path
 
 from typer.testing import CliRunner
 
