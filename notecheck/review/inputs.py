@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..claims import ClaimError, parse_claim_fields, read_claims
 from ..reading import DEFAULT_MAX_BYTES, NoteInput, decode_note, expand_paths, note_from_text, read_note_file
@@ -654,7 +654,3 @@ def _doc_note(doc, note_id: str, source: str, max_bytes: int) -> tuple[NoteInput
         warnings.append(f"{len(texts)} text/plain attachments; the first was checked")
     payload = hashlib.sha256(data).hexdigest()
     return NoteInput(note_id, text, source, errors, warnings + more), payload
-
-
-def iter_keys(items: Iterable[ReviewItem]) -> list[str]:
-    return [it.key for it in items]
