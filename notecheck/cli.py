@@ -254,12 +254,14 @@ def version() -> None:
 
 
 def _register_subpackages() -> None:
-    """Commands of the service (serve) and review (review, export, audit) sub-packages."""
+    """Commands of the service (serve), review (review, export, audit) and spark sub-packages."""
     from .review.cli import register as register_review
     from .service.cli import register as register_service
+    from .spark.cli import register as register_spark
 
     register_service(app)
     register_review(app)
+    register_spark(app)
 
 
 _register_subpackages()

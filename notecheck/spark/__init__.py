@@ -1,0 +1,1 @@
+"""notecheck on Apache Spark (optional extra `notecheck[spark]`); the core never imports pyspark."""
