@@ -44,6 +44,39 @@ def silence_third_party_loggers() -> None:
     warnings.filterwarnings("ignore", message=r"\[W036\]")
 
 
+def _regex_matcher_call(self, doc):
+    """medspaCy's RegexMatcher.__call__ with the note's text read once instead of once per rule
+    (``Doc.text_with_ws`` joins every token on each access; with the sectionizer's and ConText's regex
+    rules that was ~45 rebuilds of the text per note). Same matches, same order, same token alignment."""
+    from medspacy.common.util import get_token_for_char
+
+    text = doc.text_with_ws
+    matches = []
+    for match_id, patterns in self._patterns.items():
+        on_match = self._callbacks[match_id]
+        for pattern in patterns:
+            for re_match in pattern.finditer(text):
+                span = doc.char_span(re_match.start(), re_match.end())
+                if span is None:
+                    start = get_token_for_char(doc, re_match.start(), resolve=self.resolve_start)
+                    end = get_token_for_char(doc, re_match.end(), resolve=self.resolve_end)
+                    span = doc[start.i: len(doc) if end is None else end.i]
+                if len(span):
+                    matches.append((match_id, span.start, span.end))
+                if on_match is not None:
+                    on_match(self, doc, len(matches) - 1, matches)
+    return matches
+
+
+def speed_up_medspacy() -> None:
+    """Install `_regex_matcher_call` (idempotent)."""
+    from medspacy.common.regex_matcher import RegexMatcher
+
+    if RegexMatcher.__call__ is not _regex_matcher_call:
+        RegexMatcher._original_call = RegexMatcher.__call__
+        RegexMatcher.__call__ = _regex_matcher_call
+
+
 def drug_target_rules():
     """TargetRules for every drug alias and sedation agent in drugs.json."""
     from medspacy.ner import TargetRule
@@ -115,6 +148,8 @@ def build_nlp(extract: bool = True, model_path: str | None = None) -> Language:
     from medspacy.custom_tokenizer import create_medspacy_tokenizer
 
     from . import extractor, scope, sentences, targets  # noqa: F401  (register notecheck factories)
+
+    speed_up_medspacy()
 
     nlp = spacy.blank("en")
     nlp.tokenizer = create_medspacy_tokenizer(nlp)

@@ -129,15 +129,15 @@ class TargetScope:
                 m.current = True
                 m.reason = "model:this procedure"
 
-    def _end_one_line_fields(self, doc: Doc, token_section: list[str | None]) -> None:
+    def _end_one_line_fields(self, doc: Doc, text: str, token_section: list[str | None]) -> None:
         """'Hx: chronic LBP x 2 yrs' holds one line; what follows it is not history."""
         for section in getattr(doc._, "sections", None) or ():
             if section.category not in self.excluded_sections:
                 continue
             title = doc[section.title_start:section.body_end]
-            if not self.one_line_heading.match(doc.text[title.start_char:title.start_char + 20]):
+            if not self.one_line_heading.match(text[title.start_char:title.start_char + 20]):
                 continue
-            newline = doc.text.find("\n", doc[section.body_start].idx if section.body_start < len(doc) else title.end_char,
+            newline = text.find("\n", doc[section.body_start].idx if section.body_start < len(doc) else title.end_char,
                                     title.end_char)
             if newline < 0:
                 continue
@@ -164,10 +164,11 @@ class TargetScope:
         return bool(starts.search(sentence_text) and present.search(sentence_text) and not past.search(sentence_text))
 
     def __call__(self, doc: Doc) -> Doc:
-        token_section = _token_sections(doc, self.unknown_heading, self.one_line_sections, self.paragraph_sections,
+        text = doc.text  # Doc.text is rebuilt on every access: read it once
+        token_section = _token_sections(doc, text, self.unknown_heading, self.one_line_sections, self.paragraph_sections,
                                         self.list_sections)
         self._decide_by_content(doc, token_section)
-        self._end_one_line_fields(doc, token_section)
+        self._end_one_line_fields(doc, text, token_section)
         sentences: list[Sentence] = []
         token_sentence = [0] * len(doc)
         section_starts = _token_section_starts(doc)
@@ -179,7 +180,7 @@ class TargetScope:
             sentences.append(Sentence(i, sent.start_char, sent.end_char, section, sent.text,
                                       section in self.excluded_sections, self.is_generic_technique(sent.text),
                                       section_starts[sent.start] if len(doc) else -1))
-        unfilled = [m.span() for m in self.unfilled_template.finditer(doc.text)]
+        unfilled = [m.span() for m in self.unfilled_template.finditer(text)]
         titles = {i: section for section in (getattr(doc._, "sections", None) or ())
                   for i in range(section.title_start, section.title_end)}
         mentions: list[Mention] = []
@@ -202,7 +203,7 @@ class TargetScope:
                 current = not blocking
                 reason = f"modifier:{blocking[0]}" if blocking else f"section:{section or 'none'}"
             negated = any(m in self.negating for m in mods)
-            if self.placeholder_value.match(doc.text[span.end_char:span.end_char + 12]):
+            if self.placeholder_value.match(text[span.end_char:span.end_char + 12]):
                 negated = True
             heading = titles.get(span.start)
             if heading is not None:  # "Contrast: none" — the heading is the mention, its value says no
@@ -237,7 +238,7 @@ _BLANK_LINE = re.compile(r"\S[^\S\n]*\n[^\S\n]*\n")
 _NUMBERED_LINE = re.compile(r"\n[ \t]*\d{1,2}[.)][ \t]+\S")
 
 
-def _token_sections(doc: Doc, unknown_heading: re.Pattern, ended_by_any_heading: set[str],
+def _token_sections(doc: Doc, text: str, unknown_heading: re.Pattern, ended_by_any_heading: set[str],
                     ended_by_blank_line: set[str] = frozenset(), ended_by_numbered_list: set[str] = frozenset()
                     ) -> list[str | None]:
     """Section category per token. A section such as "Dx:" or "CONSENT:" ends at the next line that looks
@@ -249,9 +250,9 @@ def _token_sections(doc: Doc, unknown_heading: re.Pattern, ended_by_any_heading:
         end = section.body_end
         if section.category in ended_by_blank_line and section.body_start < section.body_end:
             body = doc[section.body_start:section.body_end]
-            blank = _BLANK_LINE.search(doc.text, body.start_char, body.end_char)
+            blank = _BLANK_LINE.search(text, body.start_char, body.end_char)
             if section.category in ended_by_numbered_list:
-                numbered = _NUMBERED_LINE.search(doc.text, body.start_char, body.end_char)
+                numbered = _NUMBERED_LINE.search(text, body.start_char, body.end_char)
                 if numbered and (blank is None or numbered.start() < blank.start()):
                     blank = numbered
             if blank:
@@ -264,7 +265,7 @@ def _token_sections(doc: Doc, unknown_heading: re.Pattern, ended_by_any_heading:
         return out
     title_starts = sorted(s.title_start for s in sections if s.category is not None)
     titles = {i for s in sections for i in range(s.title_start, s.title_end)}
-    for hit in unknown_heading.finditer(doc.text):
+    for hit in unknown_heading.finditer(text):
         span = doc.char_span(hit.start(), hit.end(), alignment_mode="expand")
         if span is None or span.start in titles or out[span.start] not in ended_by_any_heading:
             continue

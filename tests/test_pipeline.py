@@ -74,3 +74,19 @@ def test_third_party_loggers_do_not_print_note_text(capfd):
     captured = capfd.readouterr()
     assert "ZZSECRET" not in sink.getvalue()
     assert "ZZSECRET" not in captured.err
+
+
+def test_faster_regex_matcher_finds_what_medspacys_own_finds():
+    """The drop-in RegexMatcher.__call__ must return exactly medspaCy's matches (same ids, spans, order)."""
+    import glob
+
+    from medspacy.common.regex_matcher import RegexMatcher
+
+    nlp = get_nlp()
+    sectionizer = nlp.get_pipe("medspacy_sectionizer")
+    matcher = sectionizer._Sectionizer__matcher._MedspacyMatcher__regex_matcher
+    notes = sorted(glob.glob("corpora/dev*/*.txt"))[:25]
+    assert notes
+    for path in notes:
+        doc = nlp.make_doc(open(path, encoding="utf-8").read())
+        assert RegexMatcher.__call__(matcher, doc) == RegexMatcher._original_call(matcher, doc)
