@@ -26,16 +26,29 @@ def make_targets(nlp: Language, name: str, span_group: str) -> "TargetFinder":
     return TargetFinder(target_rules(), span_group)
 
 
+#: Rules made of literal aliases (drugs.json): a scan can only match if an alias's first letters occur.
+_ALIAS_CATEGORIES = {"DRUG", "SEDATIVE"}
+
+
+def _prefixes(rule) -> frozenset[str] | None:
+    if rule.category not in _ALIAS_CATEGORIES:
+        return None
+    return frozenset(alias.strip().lower()[:4] for alias in rule.literal.split(" | "))
+
+
 class TargetFinder:
     def __init__(self, rules, span_group: str = SPAN_GROUP):
         self.span_group = span_group
-        self.rules = [(rule, re.compile(rule.pattern, re.IGNORECASE)) for rule in rules]
+        self.rules = [(rule, re.compile(rule.pattern, re.IGNORECASE), _prefixes(rule)) for rule in rules]
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
+        lowered = text.lower()
         spans: list[Span] = []
         rules = []
-        for rule, pattern in self.rules:
+        for rule, pattern, prefixes in self.rules:
+            if prefixes is not None and not any(p in lowered for p in prefixes):
+                continue  # none of this drug's names occur in the note
             for m in pattern.finditer(text):
                 span = doc.char_span(m.start(), m.end(), label=rule.category, alignment_mode="expand")
                 if span is None or not len(span):
