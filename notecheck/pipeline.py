@@ -114,11 +114,14 @@ def merge_rules(rules):
     merged = []
     for (category, _), members in groups.items():
         if len(members) == 1:
-            merged.append(members[0])
-            continue
-        patterns = sorted((m.pattern for m in members), key=len, reverse=True)
-        merged.append(TargetRule(" | ".join(m.literal for m in members), category,
-                                 pattern="|".join(f"(?:{p})" for p in patterns), metadata=members[0].metadata))
+            rule = members[0]
+        else:
+            patterns = sorted((m.pattern for m in members), key=len, reverse=True)
+            rule = TargetRule(" | ".join(m.literal for m in members), category,
+                              pattern="|".join(f"(?:{p})" for p in patterns), metadata=members[0].metadata)
+        # the term patterns it was made of, for notecheck_targets' prefilter
+        rule.term_patterns = [m.pattern for m in members if isinstance(m.pattern, str)]
+        merged.append(rule)
     return merged
 
 

@@ -26,14 +26,27 @@ def make_targets(nlp: Language, name: str, span_group: str) -> "TargetFinder":
     return TargetFinder(target_rules(), span_group)
 
 
-#: Rules made of literal aliases (drugs.json): a scan can only match if an alias's first letters occur.
-_ALIAS_CATEGORIES = {"DRUG", "SEDATIVE"}
+_LEADING_LOOKBEHIND = re.compile(r"^\(\?<![^)]*\)")
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+def literal_prefix(pattern: str) -> str | None:
+    """The letters every match of a term pattern starts with ("(?<![A-Za-z])fluoro(?:scopy)?" → "fluoro"),
+    or None when the pattern does not start with two or more plain letters."""
+    body = _LEADING_LOOKBEHIND.sub("", pattern)
+    m = _LETTERS.match(body)
+    if not m:
+        return None
+    prefix = m.group()
+    if body[m.end():m.end() + 1] in ("?", "*", "{"):
+        prefix = prefix[:-1]  # "ro?" — the last letter is optional
+    return prefix.lower() if len(prefix) >= 2 else None
 
 
 def _prefixes(rule) -> frozenset[str] | None:
-    if rule.category not in _ALIAS_CATEGORIES:
-        return None
-    return frozenset(alias.strip().lower()[:4] for alias in rule.literal.split(" | "))
+    """A rule can only match where one of its terms' literal prefixes occurs; None if any term has none."""
+    prefixes = [literal_prefix(p) for p in getattr(rule, "term_patterns", [rule.pattern])]
+    return None if not prefixes or None in prefixes else frozenset(prefixes)
 
 
 class TargetFinder:
@@ -48,7 +61,7 @@ class TargetFinder:
         rules = []
         for rule, pattern, prefixes in self.rules:
             if prefixes is not None and not any(p in lowered for p in prefixes):
-                continue  # none of this drug's names occur in the note
+                continue  # none of the words this rule starts with occur in the note
             for m in pattern.finditer(text):
                 span = doc.char_span(m.start(), m.end(), label=rule.category, alignment_mode="expand")
                 if span is None or not len(span):
