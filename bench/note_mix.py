@@ -88,13 +88,13 @@ class Padder:
 
     # pre-procedure sections -----------------------------------------------------------------------------------
     def hpi(self) -> list[str]:
-        r, a = self.r, self.area
+        a = self.area
         return [
             f"The patient reports {a} pain that began {self.n(1, 6)} years ago after {self.pick('lifting boxes at work', 'a fall on ice', 'a motor vehicle collision', 'no specific injury', 'yard work')}.",
             f"The pain is described as {self.pick('dull and aching', 'deep and achy', 'sharp with certain movements', 'constant with intermittent flares')} and is rated {self.n(5, 9)}/10 at its worst and {self.n(2, 5)}/10 at its best.",
             f"It is worse {self.pick('in the morning', 'at the end of the day', 'after prolonged standing', 'with driving')} and improves with {self.pick('rest', 'heat', 'changing positions', 'lying supine with the knees bent')}.",
-            f"The patient denies bowel or bladder incontinence, saddle anesthesia, fevers, chills or unintentional weight loss.",
-            f"There is no history of cancer, intravenous drug use or recent infection.",
+            "The patient denies bowel or bladder incontinence, saddle anesthesia, fevers, chills or unintentional weight loss.",
+            "There is no history of cancer, intravenous drug use or recent infection.",
             f"Sleep is disturbed {self.n(2, 5)} nights a week because of the pain.",
             f"The patient has missed {self.n(2, 20)} days of work in the last three months and has reduced hours.",
             f"Walking tolerance is about {self.n(2, 6)} blocks before the pain forces a rest.",
@@ -104,13 +104,13 @@ class Padder:
             f"A home exercise program is done {self.n(2, 5)} times a week as instructed by the therapist.",
             f"There has been no new weakness, numbness or tingling in the {self.limb}s.",
             f"The pain interferes with household chores, particularly {self.pick('vacuuming', 'laundry', 'carrying groceries', 'reaching overhead')}.",
-            f"The patient prefers to avoid surgery and would like to continue with interventional options.",
-            f"Opioids were prescribed in the past by another provider and were stopped because of constipation.",
-            f"Mood has been affected by the chronic pain; the patient denies suicidal ideation.",
+            "The patient prefers to avoid surgery and would like to continue with interventional options.",
+            "Opioids were prescribed in the past by another provider and were stopped because of constipation.",
+            "Mood has been affected by the chronic pain; the patient denies suicidal ideation.",
             f"The patient uses {self.pick('no assistive device', 'a cane for longer distances', 'a shopping cart for support in stores')}.",
             f"Standing for more than {self.n(10, 30)} minutes, such as while cooking, reproduces the pain.",
-            f"Turning the head to check blind spots while driving is difficult." if self.region == "cervical" else
-            f"Getting up from a low chair is difficult and requires pushing off with the arms.",
+            "Turning the head to check blind spots while driving is difficult." if self.region == "cervical" else
+            "Getting up from a low chair is difficult and requires pushing off with the arms.",
         ]
 
     def prior(self) -> list[str]:
@@ -119,7 +119,7 @@ class Padder:
             f"A {self.pick('right', 'left')} {self.level()} transforaminal epidural steroid injection in {y} gave {self.n(10, 40)}% relief for about two weeks.",
             f"An interlaminar epidural steroid injection at {self.level()} in {y - 1} did not help the axial pain.",
             f"Trigger point injections to the paraspinal muscles in {y} gave no lasting relief.",
-            f"No prior facet procedures were performed at other practices.",
+            "No prior facet procedures were performed at other practices.",
             f"Physical therapy in {y} focused on core stabilization and McKenzie extension exercises.",
             f"A chiropractor treated the patient in {y - 2} with temporary benefit.",
             f"Acupuncture was tried for {self.n(4, 10)} sessions without meaningful change.",
@@ -138,7 +138,7 @@ class Padder:
             f"Past medical history includes {', '.join(conds[:3])} and {conds[3]}.",
             f"The patient also carries a diagnosis of {conds[4]}.",
             f"Past surgical history: {', '.join(surg[:2])} and {surg[2]}; no spine surgery.",
-            f"There were no complications with anesthesia in the past.",
+            "There were no complications with anesthesia in the past.",
         ]
 
     def home_meds(self) -> list[str]:
@@ -199,7 +199,7 @@ class Padder:
             f"MRI of the {self.region} spine from {self.r.randint(2022, 2024)}: mild degenerative disc disease at {a} with facet hypertrophy at {b}.",
             f"There is no significant central canal stenosis and the foramina are patent at {a}.",
             "No fracture, marrow signal abnormality or mass.",
-            f"Flexion-extension radiographs show no instability.",
+            "Flexion-extension radiographs show no instability.",
             f"Labs from last month: hemoglobin A1c {self.r.choice(['5.8', '6.4', '7.1'])}%, platelets and INR within normal limits.",
         ]
 

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import functools
 import math
+
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType
+from pyspark.sql.types import ArrayType, BinaryType
 
-from . import worker
 from ..reading import DEFAULT_MAX_BYTES
+from . import worker
 
 #: The findings of a report, as Spark reads them out of the report JSON (details stays JSON text).
 FINDINGS_JSON_SCHEMA = ("struct<findings: array<struct<code: string, severity: string, rule: string, message: string, "
@@ -62,7 +63,11 @@ def prepare(df: DataFrame, id_column: str = "note_id", text_column: str = "text"
         billed = F.coalesce(billed, empty)
     else:
         billed = empty
-    note_id, text = F.col(id_column).cast("string"), F.col(text_column).cast("string")
+    # the text travels as bytes: the worker decodes it like a note file, and invalid UTF-8 in a string
+    # column cannot break the transfer to Python
+    note_id = F.col(id_column).cast("string")
+    text = F.col(text_column) if isinstance(df.schema[text_column].dataType, BinaryType) else F.col(text_column).cast("string")
+    text = text.cast("binary")
     if "cpt" not in cols:
         return df.select(note_id.alias("note_id"), text.alias("text"), billed.alias("billed"),
                          empty.alias("claim_cpt"), empty.alias("claim_modifiers"), empty.alias("claim_units"))

@@ -46,21 +46,20 @@ def _package_archive() -> str | None:
     return loader.archive if isinstance(loader, zipimport.zipimporter) else None
 
 
-def _shipped_wheel() -> str:
+def _shipped_wheel() -> str | None:
+    """A notecheck wheel/zip given to spark-submit --py-files: among the Spark files (executors) or on
+    sys.path (the driver, where spark-submit puts --py-files on PYTHONPATH)."""
     candidates: list[Path] = []
     try:
         from pyspark import SparkFiles
 
         root = Path(SparkFiles.getRootDirectory())
         candidates += sorted(root.glob("notecheck-*.whl")) + sorted(root.glob("notecheck*.zip"))
-    except Exception:  # not inside a Spark worker
+    except Exception:  # no Spark context here (the driver before its session starts)
         pass
     candidates += [Path(p) for p in sys.path
                    if Path(p).name.startswith("notecheck") and Path(p).suffix in (".whl", ".zip") and Path(p).is_file()]
-    if not candidates:
-        raise ImportError("notecheck is not installed on this Spark executor and no notecheck wheel was shipped "
-                          "(spark-submit --py-files dist/notecheck-*.whl, or install notecheck on every node)")
-    return str(candidates[0])
+    return str(candidates[0]) if candidates else None
 
 
 def _extract(archive: str) -> Path:
@@ -81,19 +80,27 @@ def _extract(archive: str) -> Path:
 
 
 def ensure_notecheck() -> str | None:
-    """Make ``import notecheck`` give a package whose rule files are on disk. Returns the archive it was
-    extracted from, or None when notecheck is installed normally (nothing to do)."""
-    try:
-        archive = _package_archive()
-    except ImportError:
-        archive = _shipped_wheel()
+    """Make ``import notecheck`` give a package whose rule files are on disk: a shipped wheel (preferred, so
+    the code that was submitted is the code that runs), else the installed package. Returns the archive
+    the package was extracted from, None when the installed package is used. Cheap after the first call."""
+    archive = _shipped_wheel()
     if archive is None:
-        return None
+        try:
+            archive = _package_archive()
+        except ImportError:
+            raise ImportError("notecheck is not installed on this Spark executor and no notecheck wheel was shipped "
+                              "(spark-submit --py-files dist/notecheck-*.whl, or install notecheck on every node)") from None
+        if archive is None:
+            return None
     target = _extract(archive)
+    current = sys.modules.get("notecheck")
+    if current is not None and Path(getattr(current, "__file__", "") or "/").resolve().is_relative_to(target.resolve()):
+        return archive  # already imported from the extracted files
     for name in [m for m in sys.modules if m == "notecheck" or m.startswith("notecheck.")]:
         del sys.modules[name]
-    if str(target) not in sys.path:
-        sys.path.insert(0, str(target))
+    if str(target) in sys.path:
+        sys.path.remove(str(target))
+    sys.path.insert(0, str(target))
     importlib.invalidate_caches()
     return archive
 
@@ -147,12 +154,43 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
+#: Share of U+FFFD (bytes a reader could not decode) and control characters above which text is not a note.
+_GARBAGE_RATIO = 0.10
+_TEXT_CONTROLS = "\t\n\f\r"
+
+
+def read_text(note_id: str, value: Any, max_bytes: int):
+    """The text cell → NoteInput, with the checks of reading a note file. Bytes (how job.prepare sends the
+    text, so no invalid UTF-8 can break the Arrow transfer) are decoded like a file: BOM, empty, binary,
+    UTF-8 with a warned cp1252 fallback. Text a reader already decoded with replacement characters (Spark's
+    CSV and JSON readers turn undecodable bytes into U+FFFD, and the CSV reader drops NUL bytes) gets a
+    warning, or is refused as binary when it is mostly such characters."""
+    from notecheck.reading import NoteInput, decode_note, note_from_text
+
+    if value is None:
+        return NoteInput(note_id, None, "", ["note text is missing"])
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        text, errors, warnings = decode_note(bytes(value), max_bytes)
+        note = NoteInput(note_id, text, "", errors, warnings)
+    else:
+        note = note_from_text(_text(value), note_id, max_bytes)
+    if note.text:
+        replaced = note.text.count("\ufffd")
+        if replaced:
+            head = note.text[:8192]
+            odd = head.count("\ufffd") + sum(1 for c in head if c < " " and c not in _TEXT_CONTROLS)
+            if odd / len(head) > _GARBAGE_RATIO:
+                return NoteInput(note_id, None, "", ["note is binary, not text"], note.warnings)
+            note.warnings.append(f"note text has {replaced} undecodable character(s), shown as U+FFFD")
+    return note
+
+
 def check_row(note_id: Any, text: Any, billed: Any, cpts: Any, modifiers: Any, units: Any, profile,
               max_bytes: int):
     """One input row → its NoteReport. Never raises for what is in the row."""
     from notecheck.check import check_note
     from notecheck.claims import ClaimError, parse_billed, parse_claim_fields
-    from notecheck.reading import NoteInput, note_from_text
+    from notecheck.reading import NoteInput
     from notecheck.report import NoteReport
 
     nid = _text(note_id) or ""
@@ -169,8 +207,7 @@ def check_row(note_id: Any, text: Any, billed: Any, cpts: Any, modifiers: Any, u
                 codes.append(parse_claim_fields(_text(cpt) or "", mods or "", n or "1", f"claim line {i + 1}"))
         except ClaimError as exc:
             problems.append(str(exc))
-        body = _text(text)
-        note = NoteInput(nid, None, "", ["note text is missing"]) if body is None else note_from_text(body, nid, max_bytes)
+        note = read_text(nid, text, max_bytes)
         if problems:
             note = NoteInput(nid, None, "", problems + note.errors, note.warnings)
         return check_note(note, profile, codes)
