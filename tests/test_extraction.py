@@ -267,3 +267,13 @@ def test_clinic_note_reports_nothing_as_done():
 ])
 def test_intent_only_where_stated(text, intent):
     assert check_text(text).procedure.intent == intent
+
+
+def test_history_paragraph_does_not_flip_the_procedure_side():
+    """A left-sided procedure in the history must not overrule a right-sided procedure line, even when the
+    description repeats the level without a side of its own (found by the throughput benchmark)."""
+    text = ("PROCEDURE: Diagnostic intra-articular facet injection, right L1-2.\n\n"
+            "PRIOR TREATMENT: A left L5-S1 transforaminal epidural steroid injection in 2018 gave 15% relief.\n\n"
+            "DESCRIPTION: After consent the patient was positioned prone.  the right L1-2 facet joint was identified "
+            "under fluoroscopy and 1 mL of 0.5% bupivacaine was injected. Tolerated well.")
+    assert [(lv.joint, lv.laterality) for lv in check_text(text).levels] == [("L1-L2", "right")]

@@ -255,7 +255,9 @@ def recognize_levels(ctx: NoteContext) -> list[Level]:
 
     # The procedure line and the description usually agree; where they name opposite sides, the
     # description of what was done wins ("PROCEDURE: Left ..." over a body that treats the right).
-    body_note_sides = {side for i in ctx.current_sentence_indexes() if i not in titles
+    # only the procedure description may overrule the procedure line, never a history paragraph
+    body_note_sides = {side for i in ctx.current_sentence_indexes()
+                       if i not in titles and ctx.sentences[i].section == "procedure"
                        for _, side in _side_hits(ctx.text, ctx.sentences[i].start, ctx.sentences[i].end)}
     for joint, heading in title_sides.items():
         body = sides[joint]
