@@ -22,7 +22,7 @@ OUT=${2:-$WORK/reports.parquet}
 shift $(( $# > 2 ? 2 : $# ))
 
 # 1. the wheel: pure Python, resources/*.json and the profiles included (pyproject.toml package-data)
-rm -rf dist
+rm -rf dist build  # build/: setuptools would reuse stale files from an earlier build
 "$VENV/bin/pip" wheel --no-deps --quiet --wheel-dir dist .
 WHEEL=$(ls dist/notecheck-*.whl)
 echo "wheel: $WHEEL" >&2
