@@ -5,7 +5,8 @@
     medspacy_sectionizer headings → section categories            (resources/sections.json)
     notecheck_targets    medspaCy TargetRules for levels, nerves, drugs, guidance, ... (target_rules.json,
                          drugs.json), matched in one pass per rule (see targets.py for why)
-    medspacy_context     negation, history, plan, consent, imaging, generic technique (context_rules.json)
+    notecheck_context    medspaCy's ConText, paired sentence by sentence (see context.py): negation, history,
+                         plan, consent, imaging, generic technique (context_rules.json)
     notecheck_scope      which mentions describe this procedure   (resources/scope.json)
     notecheck_extractor  typed extraction → ``doc._.notecheck``   (recognizers/)
 
@@ -154,14 +155,16 @@ def target_rules():
     return merge_rules(TargetRule.from_json(str(resources.resource_path("target_rules.json"))) + drug_target_rules())
 
 
-def build_nlp(extract: bool = True, model_path: str | None = None) -> Language:
+def build_nlp(extract: bool = True, model_path: str | None = None, context_factory: str = "notecheck_context") -> Language:
     """A fresh pipeline. Use `get_nlp()` to share one per process. ``model_path``: the learned sentence
-    model (sentence_model.py) that decides scope where the rules do not; None for rules only."""
+    model (sentence_model.py) that decides scope where the rules do not; None for rules only.
+    ``context_factory="medspacy_context"`` builds medspaCy's own ConText instead: the same results, slower
+    (kept to show they are the same)."""
     silence_third_party_loggers()
     import medspacy  # noqa: F401  (registers medspaCy factories)
     from medspacy.custom_tokenizer import create_medspacy_tokenizer
 
-    from . import extractor, scope, sentences, targets  # noqa: F401  (register notecheck factories)
+    from . import context, extractor, scope, sentences, targets  # noqa: F401  (register notecheck factories)
 
     speed_up_medspacy()
 
@@ -173,12 +176,12 @@ def build_nlp(extract: bool = True, model_path: str | None = None) -> Language:
         "input_span_type": None, "span_attrs": None, "apply_sentence_boundary": True,
     })
     nlp.add_pipe("notecheck_targets", config={"span_group": SPAN_GROUP})
-    context = nlp.add_pipe("medspacy_context", config={
+    context_pipe = nlp.add_pipe(context_factory, config={
         "rules": None,
         "input_span_type": "group", "span_group_name": SPAN_GROUP, "span_attrs": None,
         "prune_on_target_overlap": True,
     })
-    context.add(context_rules())
+    context_pipe.add(context_rules())
     nlp.add_pipe("notecheck_scope", config={"model_path": model_path})
     if extract:
         nlp.add_pipe("notecheck_extractor")

@@ -9,6 +9,8 @@ component is one pass over the tokens (~0.1 ms a note) and honours what matters 
 """
 
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -35,8 +37,8 @@ def _starts_new_line_sentence(prev_text: str, tok_text: str) -> bool:
     return not first.islower()
 
 
-def _line_start(doc: Doc, i: int) -> bool:
-    return i == 0 or "\n" in doc[i - 1].text
+def _line_start(texts: list[str], i: int) -> bool:
+    return i == 0 or "\n" in texts[i - 1]
 
 
 @Language.factory("notecheck_sentences")
@@ -45,51 +47,67 @@ def make_sentence_splitter(nlp: Language, name: str) -> "ClinicalSentenceSplitte
 
 
 class ClinicalSentenceSplitter:
-    """Sets ``token.is_sent_start`` from line layout and sentence punctuation."""
+    """Sets ``token.is_sent_start`` from line layout and sentence punctuation.
+
+    The boundaries are worked out on plain lists and written to the Doc in one ``from_array``: spaCy's
+    ``Token.is_sent_start`` setter checks the whole Doc for a parse on every call, which made setting
+    them token by token quadratic in the note's length."""
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
-        prev = None  # previous non-space token
-        for tok in doc:
-            if tok.i == 0:
-                tok.is_sent_start = True
-                if not tok.is_space:
-                    prev = tok
-                continue
-            if tok.is_space:
-                tok.is_sent_start = False
-                continue
-            gap = text[prev.idx + len(prev.text): tok.idx] if prev is not None else ""
-            start = False
-            if prev is None:
-                start = True
-            elif "\n" in gap:
-                start = gap.count("\n") >= 2 or tok.text in _BULLETS or _starts_new_line_sentence(prev.text, tok.text)
-            elif prev.text in _FINAL or prev.text.endswith((".", "!", "?")) and len(prev.text) > 1 and not prev.text[0].isdigit():
-                word = prev.text.rstrip(".!?").lower()
-                before = doc[prev.i - 1].text.lower() if prev.i > 0 else ""
-                abbreviation = word in _ABBREVIATIONS or (prev.text == "." and before in _ABBREVIATIONS)
-                # "1.  Left L5-S1 ..." — a list number at the start of a line is not a sentence.
-                if prev.text == "." and prev.i > 0 and doc[prev.i - 1].like_num and _line_start(doc, prev.i - 1):
-                    abbreviation = True
-                start = not abbreviation and (tok.text[:1].isupper() or tok.text[:1].isdigit() or tok.text in _BULLETS or tok.text[:1] in "(\"'")
-            tok.is_sent_start = start
-            prev = tok
-        _split_run_ons(doc)
+        if not len(doc):
+            return doc
+        starts = sentence_starts(doc)
+        _split_run_ons(doc, starts)
+        # -1 "not a start", 1 "a start", as the uint64 that Doc.to_array gives
+        doc.from_array([SENT_START], numpy.array([1 if start else -1 for start in starts], dtype="int64").view("uint64"))
         return doc
 
 
-def _split_run_ons(doc: Doc) -> None:
+def sentence_starts(doc: Doc) -> list[bool]:
+    """Whether each token starts a sentence, from line layout and sentence punctuation."""
+    text = doc.text
+    texts = [tok.text for tok in doc]
+    idx = [tok.idx for tok in doc]
+    spaces = [tok.is_space for tok in doc]
+    starts = [False] * len(texts)
+    starts[0] = True
+    prev = None if spaces[0] else 0  # previous non-space token
+    for i in range(1, len(texts)):
+        if spaces[i]:
+            continue
+        tok_text = texts[i]
+        start = False
+        if prev is None:
+            start = True
+        else:
+            prev_text = texts[prev]
+            gap = text[idx[prev] + len(prev_text): idx[i]]
+            if "\n" in gap:
+                start = gap.count("\n") >= 2 or tok_text in _BULLETS or _starts_new_line_sentence(prev_text, tok_text)
+            elif prev_text in _FINAL or prev_text.endswith((".", "!", "?")) and len(prev_text) > 1 and not prev_text[0].isdigit():
+                word = prev_text.rstrip(".!?").lower()
+                before = texts[prev - 1].lower() if prev > 0 else ""
+                abbreviation = word in _ABBREVIATIONS or (prev_text == "." and before in _ABBREVIATIONS)
+                # "1.  Left L5-S1 ..." — a list number at the start of a line is not a sentence.
+                if prev_text == "." and prev > 0 and doc[prev - 1].like_num and _line_start(texts, prev - 1):
+                    abbreviation = True
+                start = not abbreviation and (tok_text[:1].isupper() or tok_text[:1].isdigit() or tok_text in _BULLETS
+                                              or tok_text[:1] in "(\"'")
+        starts[i] = start
+        prev = i
+    return starts
+
+
+def _split_run_ons(doc: Doc, starts: list[bool]) -> None:
     """Split sentences longer than _RUN_ON_CHARS at ", <clause opener>" and "; "."""
     sentence_start = 0
+    prev_text = None
     for tok in doc:
-        if tok.is_sent_start:
+        i = tok.i
+        if starts[i]:
             sentence_start = tok.idx
-        if tok.i < 2 or tok.is_space:
-            continue
-        prev = doc[tok.i - 1]
-        if prev.text not in {",", ";"} or tok.idx - sentence_start < _RUN_ON_CHARS:
-            continue
-        if prev.text == ";" or tok.lower_ in _CLAUSE_OPENERS:
-            tok.is_sent_start = True
-            sentence_start = tok.idx
+        if i >= 2 and not tok.is_space and prev_text in (",", ";") and tok.idx - sentence_start >= _RUN_ON_CHARS:
+            if prev_text == ";" or tok.lower_ in _CLAUSE_OPENERS:
+                starts[i] = True
+                sentence_start = tok.idx
+        prev_text = tok.text

@@ -11,7 +11,7 @@ from notecheck.sentences import ClinicalSentenceSplitter
 
 def test_pipeline_is_built_from_medspacy_parts_and_notecheck_factories():
     names = get_nlp().pipe_names
-    assert names == ["notecheck_sentences", "medspacy_sectionizer", "notecheck_targets", "medspacy_context",
+    assert names == ["notecheck_sentences", "medspacy_sectionizer", "notecheck_targets", "notecheck_context",
                      "notecheck_scope", "notecheck_extractor"]
 
 
