@@ -176,7 +176,7 @@ class SentenceScopedConText(ConText):
         graph.targets = targets
         graph.modifiers = []
         for match_id, start, end in matcher(doc):
-            rule = matcher.rule_map[self.nlp.vocab[match_id].text]
+            rule = matcher.rule_map[self.nlp.vocab.strings[match_id]]  # vocab[id].text builds a Lexeme
             graph.modifiers.append(ConTextModifier(rule, start, end, scope_doc, max_scope=self.max_scope))
         graph.update_scopes()
         graph.apply_modifiers()

@@ -1,14 +1,16 @@
 """The notecheck spaCy pipeline: built once per process from medspaCy parts and notecheck's own factories.
 
-    tokenizer            medspaCy's clinical tokenizer (splits "L4-5", "0.5%", "40mg/mL" sensibly)
-    notecheck_sentences  line-aware sentence splitter (see sentences.py for why not PyRuSH)
-    medspacy_sectionizer headings → section categories            (resources/sections.json)
-    notecheck_targets    medspaCy TargetRules for levels, nerves, drugs, guidance, ... (target_rules.json,
-                         drugs.json), matched in one pass per rule (see targets.py for why)
-    notecheck_context    medspaCy's ConText, paired sentence by sentence (see context.py): negation, history,
-                         plan, consent, imaging, generic technique (context_rules.json)
-    notecheck_scope      which mentions describe this procedure   (resources/scope.json)
-    notecheck_extractor  typed extraction → ``doc._.notecheck``   (recognizers/)
+    tokenizer              medspaCy's clinical tokenizer (splits "L4-5", "0.5%", "40mg/mL" sensibly)
+    notecheck_sentences    line-aware sentence splitter (see sentences.py for why not PyRuSH)
+    notecheck_sectionizer  medspaCy's Sectionizer, writing token sections in bulk (sectionizer.py):
+                           headings → section categories (resources/sections.json)
+    notecheck_targets      medspaCy TargetRules for levels, nerves, drugs, guidance, ... (target_rules.json,
+                           drugs.json), matched in one pass per rule (see targets.py for why)
+    notecheck_context      medspaCy's ConText, pairing modifiers and targets sentence by sentence
+                           (context.py): negation, history, plan, consent, imaging, generic technique
+                           (context_rules.json)
+    notecheck_scope        which mentions describe this procedure (resources/scope.json)
+    notecheck_extractor    typed extraction → ``doc._.notecheck`` (recognizers/)
 
 Every notecheck component is a registered factory, so another spaCy pipeline can ``add_pipe`` it.
 """
@@ -25,6 +27,7 @@ import spacy
 from spacy.language import Language
 
 from . import resources
+from .doctext import doc_text
 from .scope import SPAN_GROUP
 
 _lock = threading.Lock()
@@ -48,10 +51,11 @@ def silence_third_party_loggers() -> None:
 def _regex_matcher_call(self, doc):
     """medspaCy's RegexMatcher.__call__ with the note's text read once instead of once per rule
     (``Doc.text_with_ws`` joins every token on each access; with the sectionizer's and ConText's regex
-    rules that was ~45 rebuilds of the text per note). Same matches, same order, same token alignment."""
+    rules that was ~45 rebuilds of the text per note), or not at all in notecheck's pipeline, where the
+    sentence splitter has stored it (doctext.py). Same matches, same order, same token alignment."""
     from medspacy.common.util import get_token_for_char
 
-    text = doc.text_with_ws
+    text = doc_text(doc, store=False)
     matches = []
     for match_id, patterns in self._patterns.items():
         on_match = self._callbacks[match_id]
@@ -155,23 +159,24 @@ def target_rules():
     return merge_rules(TargetRule.from_json(str(resources.resource_path("target_rules.json"))) + drug_target_rules())
 
 
-def build_nlp(extract: bool = True, model_path: str | None = None, context_factory: str = "notecheck_context") -> Language:
+def build_nlp(extract: bool = True, model_path: str | None = None, context_factory: str = "notecheck_context",
+              sectionizer_factory: str = "notecheck_sectionizer") -> Language:
     """A fresh pipeline. Use `get_nlp()` to share one per process. ``model_path``: the learned sentence
     model (sentence_model.py) that decides scope where the rules do not; None for rules only.
-    ``context_factory="medspacy_context"`` builds medspaCy's own ConText instead: the same results, slower
-    (kept to show they are the same)."""
+    ``context_factory="medspacy_context"`` and ``sectionizer_factory="medspacy_sectionizer"`` build medspaCy's
+    own components instead: the same results, slower (kept to show they are the same)."""
     silence_third_party_loggers()
     import medspacy  # noqa: F401  (registers medspaCy factories)
     from medspacy.custom_tokenizer import create_medspacy_tokenizer
 
-    from . import context, extractor, scope, sentences, targets  # noqa: F401  (register notecheck factories)
+    from . import context, extractor, scope, sectionizer, sentences, targets  # noqa: F401  (register factories)
 
     speed_up_medspacy()
 
     nlp = spacy.blank("en")
     nlp.tokenizer = create_medspacy_tokenizer(nlp)
     nlp.add_pipe("notecheck_sentences")
-    nlp.add_pipe("medspacy_sectionizer", config={
+    nlp.add_pipe(sectionizer_factory, config={
         "rules": str(resources.resource_path("sections.json")),
         "input_span_type": None, "span_attrs": None, "apply_sentence_boundary": True,
     })

@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import resources
+from .doctext import doc_text
 
 SPAN_GROUP = "notecheck"
 #: The mention types the sentence model was trained to judge (sentence_model.SITE_LABELS, and nerves).
@@ -153,7 +154,8 @@ class TargetScope:
             if rule is None:
                 continue
             current_if, unless, current, excluded = rule
-            body = doc[section.body_start:section.body_end].text
+            body = doc[section.body_start:section.body_end]
+            body = doc_text(doc)[body.start_char:body.end_char]
             category = current if current_if.search(body) and not unless.search(body) else excluded
             for i in range(section.title_start, section.body_end):
                 if token_section[i] == section.category:
@@ -164,7 +166,7 @@ class TargetScope:
         return bool(starts.search(sentence_text) and present.search(sentence_text) and not past.search(sentence_text))
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text  # Doc.text is rebuilt on every access: read it once
+        text = doc_text(doc)
         token_section = _token_sections(doc, text, self.unknown_heading, self.one_line_sections, self.paragraph_sections,
                                         self.list_sections)
         self._decide_by_content(doc, token_section)
@@ -175,10 +177,10 @@ class TargetScope:
         for i, sent in enumerate(doc.sents):
             section = token_section[sent.start] if len(doc) else None
             # A sentence that holds a heading belongs to the section the heading opens.
-            for tok in sent:
-                token_sentence[tok.i] = i
-            sentences.append(Sentence(i, sent.start_char, sent.end_char, section, sent.text,
-                                      section in self.excluded_sections, self.is_generic_technique(sent.text),
+            token_sentence[sent.start:sent.end] = [i] * (sent.end - sent.start)
+            sent_text = text[sent.start_char:sent.end_char]  # == sent.text, without joining its tokens again
+            sentences.append(Sentence(i, sent.start_char, sent.end_char, section, sent_text,
+                                      section in self.excluded_sections, self.is_generic_technique(sent_text),
                                       section_starts[sent.start] if len(doc) else -1))
         unfilled = [m.span() for m in self.unfilled_template.finditer(text)]
         titles = {i: section for section in (getattr(doc._, "sections", None) or ())

@@ -14,6 +14,8 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .doctext import doc_text
+
 _ABBREVIATIONS = {
     "dr", "mr", "mrs", "ms", "st", "vs", "approx", "e.g", "i.e", "no", "fig", "inc", "pt", "ca",
     "etc", "jr", "sr", "p.o", "b.i.d", "t.i.d", "q.i.d", "p.r.n", "a.m", "p.m",
@@ -65,7 +67,7 @@ class ClinicalSentenceSplitter:
 
 def sentence_starts(doc: Doc) -> list[bool]:
     """Whether each token starts a sentence, from line layout and sentence punctuation."""
-    text = doc.text
+    text = doc_text(doc)
     texts = [tok.text for tok in doc]
     idx = [tok.idx for tok in doc]
     spaces = [tok.is_space for tok in doc]

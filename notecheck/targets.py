@@ -13,6 +13,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .doctext import doc_text
 from .scope import SPAN_GROUP
 
 if not Span.has_extension("target_rule"):
@@ -55,7 +56,7 @@ class TargetFinder:
         self.rules = [(rule, re.compile(rule.pattern, re.IGNORECASE), _prefixes(rule)) for rule in rules]
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         lowered = text.lower()
         spans: list[Span] = []
         rules = []

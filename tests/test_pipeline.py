@@ -11,7 +11,7 @@ from notecheck.sentences import ClinicalSentenceSplitter
 
 def test_pipeline_is_built_from_medspacy_parts_and_notecheck_factories():
     names = get_nlp().pipe_names
-    assert names == ["notecheck_sentences", "medspacy_sectionizer", "notecheck_targets", "notecheck_context",
+    assert names == ["notecheck_sentences", "notecheck_sectionizer", "notecheck_targets", "notecheck_context",
                      "notecheck_scope", "notecheck_extractor"]
 
 
@@ -77,16 +77,38 @@ def test_third_party_loggers_do_not_print_note_text(capfd):
 
 
 def test_faster_regex_matcher_finds_what_medspacys_own_finds():
-    """The drop-in RegexMatcher.__call__ must return exactly medspaCy's matches (same ids, spans, order)."""
+    """The drop-in RegexMatcher.__call__ must return exactly medspaCy's matches (same ids, spans, order),
+    whether or not the note's text was stored on the Doc (doctext.py)."""
     import glob
 
     from medspacy.common.regex_matcher import RegexMatcher
 
+    from notecheck.doctext import doc_text
+
     nlp = get_nlp()
-    sectionizer = nlp.get_pipe("medspacy_sectionizer")
-    matcher = sectionizer._Sectionizer__matcher._MedspacyMatcher__regex_matcher
+    matchers = [nlp.get_pipe("notecheck_sectionizer")._Sectionizer__matcher._MedspacyMatcher__regex_matcher,
+                nlp.get_pipe("notecheck_context")._ConText__matcher._MedspacyMatcher__regex_matcher]
     notes = sorted(glob.glob("corpora/dev*/*.txt"))[:25]
     assert notes
     for path in notes:
         doc = nlp.make_doc(open(path, encoding="utf-8").read())
-        assert RegexMatcher.__call__(matcher, doc) == RegexMatcher._original_call(matcher, doc)
+        for matcher in matchers:
+            assert RegexMatcher.__call__(matcher, doc) == RegexMatcher._original_call(matcher, doc)
+        assert "notecheck.text" not in doc.user_data  # a Doc from another pipeline is left as it was
+        doc_text(doc)
+        for matcher in matchers:
+            assert RegexMatcher.__call__(matcher, doc) == RegexMatcher._original_call(matcher, doc)
+
+
+def test_doc_text_is_stored_once_and_read_again_for_a_different_doc():
+    from spacy.tokens import Doc
+
+    from notecheck.doctext import doc_text
+
+    nlp = get_nlp()
+    first, second = nlp.make_doc("Left L4-5 facet injection.  "), nlp.make_doc("\nTolerated well.")
+    assert doc_text(first) == first.text and first.user_data["notecheck.text"] == first.text
+    merged = Doc.from_docs([first, second], ensure_whitespace=False)
+    assert doc_text(merged) == merged.text  # carried-over user_data from `first` is not trusted
+    empty = nlp.make_doc("")
+    assert doc_text(empty) == ""
