@@ -2,22 +2,24 @@
 
 spaCy's ``Doc.text`` joins every token on each access (~0.13 ms for a 420-word note); the sentence
 splitter, the regex matchers, the target finder, scope and the extractor all read it. The first reader
-stores it in ``doc.user_data``; tokens cannot change their text, and a stored text whose length does not
-end at the Doc's last token (a Doc built from others with ``Doc.from_docs``) is read again."""
+stores it in ``doc._.notecheck_text`` (a Doc extension, so spaCy never prints it: merging Docs names the
+extension it skips, not its value). Tokens cannot change their text, and a stored text that does not end
+where the Doc's last token ends is read again."""
 
 from spacy.tokens import Doc
 
-_KEY = "notecheck.text"
+if not Doc.has_extension("notecheck_text"):
+    Doc.set_extension("notecheck_text", default=None)
 
 
 def doc_text(doc: Doc, store: bool = True) -> str:
     """``doc.text``; ``store=False`` reads a stored text but leaves a Doc without one as it was (for code
     that also runs on other pipelines' Docs)."""
-    text = doc.user_data.get(_KEY)
+    text = doc._.notecheck_text
     if text is None or len(text) != _length(doc):
         text = doc.text
         if store:
-            doc.user_data[_KEY] = text
+            doc._.notecheck_text = text
     return text
 
 
