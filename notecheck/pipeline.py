@@ -28,6 +28,7 @@ from spacy.language import Language
 
 from . import resources
 from .doctext import doc_text
+from .literals import can_skip, might_match, required_literals
 from .scope import SPAN_GROUP
 
 _lock = threading.Lock()
@@ -52,14 +53,18 @@ def _regex_matcher_call(self, doc):
     """medspaCy's RegexMatcher.__call__ with the note's text read once instead of once per rule
     (``Doc.text_with_ws`` joins every token on each access; with the sectionizer's and ConText's regex
     rules that was ~45 rebuilds of the text per note), or not at all in notecheck's pipeline, where the
-    sentence splitter has stored it (doctext.py). Same matches, same order, same token alignment."""
+    sentence splitter has stored it (doctext.py); and a pattern is not scanned where it cannot match
+    (literals.py). Same matches, same order, same token alignment."""
     from medspacy.common.util import get_token_for_char
 
     text = doc_text(doc, store=False)
+    lowered = text.lower() if can_skip(text) else None
     matches = []
     for match_id, patterns in self._patterns.items():
         on_match = self._callbacks[match_id]
         for pattern in patterns:
+            if lowered is not None and not might_match(required_literals(pattern.pattern, pattern.flags), lowered):
+                continue  # cannot match: the note lacks every word the pattern needs (literals.py)
             for re_match in pattern.finditer(text):
                 span = doc.char_span(re_match.start(), re_match.end())
                 if span is None:
@@ -124,8 +129,6 @@ def merge_rules(rules):
             patterns = sorted((m.pattern for m in members), key=len, reverse=True)
             rule = TargetRule(" | ".join(m.literal for m in members), category,
                               pattern=_alternation(patterns), metadata=members[0].metadata)
-        # the term patterns it was made of, for notecheck_targets' prefilter
-        rule.term_patterns = [m.pattern for m in members if isinstance(m.pattern, str)]
         merged.append(rule)
     return merged
 
