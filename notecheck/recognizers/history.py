@@ -90,6 +90,8 @@ def _sentences(ctx: NoteContext):
 
 def pain_duration(ctx: NoteContext) -> PainDuration | None:
     p = _patterns()
+    if not (ctx.may_match(p["duration_context"]) and ctx.may_match(p["duration"])):
+        return None
     for s in _sentences(ctx):
         if not p["duration_context"].search(s.text):
             continue
@@ -110,10 +112,11 @@ def conservative_care(ctx: NoteContext) -> ConservativeCare | None:
     therapies: list[str] = []
     spans: list[tuple[int, int]] = []
     weeks: float | None = None
-    for s in _sentences(ctx):
+    care = {name: pattern for name, pattern in p["care"].items() if ctx.may_match(pattern)}
+    for s in _sentences(ctx) if care else ():
         if s.section == "medication_list":
             continue  # a medication list is not a documented trial of care
-        for name, pattern in p["care"].items():
+        for name, pattern in care.items():
             for m in pattern.finditer(s.text):
                 if p["care_negation"].search(s.text[max(0, m.start() - 40):m.start()]):
                     continue
@@ -135,13 +138,15 @@ def conservative_care(ctx: NoteContext) -> ConservativeCare | None:
 def functional_impairment(ctx: NoteContext) -> FunctionalImpairment:
     p = _patterns()
     scales, spans = [], []
-    for s in _sentences(ctx):
-        for name, pattern in p["scales"].items():
+    named = {name: pattern for name, pattern in p["scales"].items() if ctx.may_match(pattern)}
+    deficit = p["deficit"] if ctx.may_match(p["deficit"]) else None
+    for s in _sentences(ctx) if named or deficit else ():
+        for name, pattern in named.items():
             for m in pattern.finditer(s.text):
                 if name not in scales:
                     scales.append(name)
                 spans.append((s.start + m.start(), s.start + m.end()))
-        for m in p["deficit"].finditer(s.text):
+        for m in deficit.finditer(s.text) if deficit else ():
             spans.append((s.start + m.start(), s.start + m.end()))
     return FunctionalImpairment(documented=bool(spans), scales=scales, spans=sorted(set(spans)))
 
@@ -149,7 +154,7 @@ def functional_impairment(ctx: NoteContext) -> FunctionalImpairment:
 def pain_scores(ctx: NoteContext) -> list[PainScore]:
     p = _patterns()
     out: list[PainScore] = []
-    for s in _sentences(ctx):
+    for s in _sentences(ctx) if ctx.may_match(p["score"]) else ():
         hits = list(p["score"].finditer(s.text))
         for k, m in enumerate(hits):
             value = float(m["value"] or m["value2"])
@@ -181,7 +186,7 @@ def pain_scores(ctx: NoteContext) -> list[PainScore]:
 def prior_relief(ctx: NoteContext) -> list[PriorRelief]:
     p = _patterns()
     out = []
-    for s in _sentences(ctx):
+    for s in _sentences(ctx) if ctx.may_match(p["relief"]) and ctx.may_match(p["relief_earlier"]) else ():
         if not p["relief_earlier"].search(s.text) or p["relief_today"].search(s.text):
             continue
         for m in p["relief"].finditer(s.text):
@@ -195,12 +200,12 @@ def prior_relief(ctx: NoteContext) -> list[PriorRelief]:
 
 def block_number(ctx: NoteContext) -> int | None:
     p = _patterns()
-    for s in _sentences(ctx):
+    for s in _sentences(ctx) if ctx.may_match(p["block_second"]) else ():
         if s.section in ("indication",) and re.search(r"\b(?:prior|previous|had)\b", s.text, re.I):
             continue
         if p["block_second"].search(s.text):
             return 2
-    for s in _sentences(ctx):
+    for s in _sentences(ctx) if ctx.may_match(p["block_first"]) else ():
         if p["block_first"].search(s.text):
             return 1
     return None
@@ -209,7 +214,7 @@ def block_number(ctx: NoteContext) -> int | None:
 def radicular(ctx: NoteContext) -> Radicular:
     p = _patterns()
     present, absent_spans, present_spans = False, [], []
-    for s in _sentences(ctx):
+    for s in _sentences(ctx) if ctx.may_match(p["radicular"]) else ():
         for m in p["radicular"].finditer(s.text):
             span = (s.start + m.start(), s.start + m.end())
             before = s.text[max(0, m.start() - 40):m.start()]
@@ -238,7 +243,7 @@ def sedation(ctx: NoteContext) -> Sedation:
         spans.append((m.start, m.end))
     given = bool(agents)
     necessity = False
-    for s in ctx.sentences:
+    for s in ctx.sentences if ctx.may_match(p["sedation_given"]) else ():
         if s.section in ("consent", "plan", "billing", "medication_list", "allergies"):
             continue
         for m in p["sedation_given"].finditer(s.text):
