@@ -10,6 +10,8 @@ from spacy.tokens import Doc
 
 if not Doc.has_extension("notecheck_text"):
     Doc.set_extension("notecheck_text", default=None)
+if not Doc.has_extension("notecheck_scan"):
+    Doc.set_extension("notecheck_scan", default=None)
 
 
 def doc_text(doc: Doc, store: bool = True) -> str:
@@ -28,3 +30,16 @@ def _length(doc: Doc) -> int:
         return 0
     last = doc[-1]
     return last.idx + len(last.text_with_ws)
+
+
+def doc_scan(doc: Doc, store: bool = True):
+    """The note prepared for rule scans (scan.py), worked out once per Doc like its text."""
+    from .scan import NoteForScan
+
+    text = doc_text(doc, store)
+    prepared = doc._.notecheck_scan
+    if prepared is None or prepared.text is not text:
+        prepared = NoteForScan.of(text)
+        if store:
+            doc._.notecheck_scan = prepared
+    return prepared

@@ -27,8 +27,8 @@ import spacy
 from spacy.language import Language
 
 from . import resources
-from .doctext import doc_text
-from .literals import can_skip, might_match, required_literals
+from .doctext import doc_scan
+from .scan import pattern_spans
 from .scope import SPAN_GROUP
 
 _lock = threading.Lock()
@@ -53,23 +53,21 @@ def _regex_matcher_call(self, doc):
     """medspaCy's RegexMatcher.__call__ with the note's text read once instead of once per rule
     (``Doc.text_with_ws`` joins every token on each access; with the sectionizer's and ConText's regex
     rules that was ~45 rebuilds of the text per note), or not at all in notecheck's pipeline, where the
-    sentence splitter has stored it (doctext.py); and a pattern is not scanned where it cannot match
-    (literals.py). Same matches, same order, same token alignment."""
+    sentence splitter has stored it (doctext.py); and scans take scan.py's exact shortcuts (no scan
+    where a pattern cannot match, a lower-case twin where it can). Same matches, same order, same token
+    alignment."""
     from medspacy.common.util import get_token_for_char
 
-    text = doc_text(doc, store=False)
-    lowered = text.lower() if can_skip(text) else None
+    note = doc_scan(doc, store=doc._.notecheck_text is not None)  # a Doc from another pipeline is left as is
     matches = []
     for match_id, patterns in self._patterns.items():
         on_match = self._callbacks[match_id]
         for pattern in patterns:
-            if lowered is not None and not might_match(required_literals(pattern.pattern, pattern.flags), lowered):
-                continue  # cannot match: the note lacks every word the pattern needs (literals.py)
-            for re_match in pattern.finditer(text):
-                span = doc.char_span(re_match.start(), re_match.end())
+            for match_start, match_end in pattern_spans(pattern, note):
+                span = doc.char_span(match_start, match_end)
                 if span is None:
-                    start = get_token_for_char(doc, re_match.start(), resolve=self.resolve_start)
-                    end = get_token_for_char(doc, re_match.end(), resolve=self.resolve_end)
+                    start = get_token_for_char(doc, match_start, resolve=self.resolve_start)
+                    end = get_token_for_char(doc, match_end, resolve=self.resolve_end)
                     span = doc[start.i: len(doc) if end is None else end.i]
                 if len(span):
                     matches.append((match_id, span.start, span.end))

@@ -5,8 +5,9 @@ Why not medspaCy's TargetMatcher for these rules: its regex matcher rebuilds ``d
 per rule and resolves every match to tokens in Python; measured here that was ~13 ms of a ~21 ms note.
 This component reads the same TargetRule objects, scans ``doc.text`` once per rule and lets spaCy align
 the match to tokens (``char_span(..., alignment_mode="expand")``, as medspaCy does) — same spans, a
-fraction of the time. A rule none of whose required words occur in the note is not scanned at all
-(literals.py): about two thirds of the rules, in a typical note.
+fraction of the time. Scans take scan.py's two exact shortcuts: a rule none of whose required words
+occur in the note is not scanned at all (about two thirds of the rules, in a typical note), and the
+others run as case-sensitive twins on the lower-cased note.
 """
 
 import re
@@ -14,8 +15,8 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .doctext import doc_text
-from .literals import can_skip, might_match, required_literals
+from .doctext import doc_scan
+from .scan import pattern_spans
 from .scope import SPAN_GROUP
 
 if not Span.has_extension("target_rule"):
@@ -32,19 +33,15 @@ def make_targets(nlp: Language, name: str, span_group: str) -> "TargetFinder":
 class TargetFinder:
     def __init__(self, rules, span_group: str = SPAN_GROUP):
         self.span_group = span_group
-        self.rules = [(rule, re.compile(rule.pattern, re.IGNORECASE), required_literals(rule.pattern, re.IGNORECASE))
-                      for rule in rules]
+        self.rules = [(rule, re.compile(rule.pattern, re.IGNORECASE)) for rule in rules]
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc_text(doc)
-        lowered = text.lower() if can_skip(text) else None
+        note = doc_scan(doc)
         spans: list[Span] = []
         rules = []
-        for rule, pattern, literals in self.rules:
-            if lowered is not None and not might_match(literals, lowered):
-                continue  # the note lacks every word this rule's matches need (literals.py)
-            for m in pattern.finditer(text):
-                span = doc.char_span(m.start(), m.end(), label=rule.category, alignment_mode="expand")
+        for rule, pattern in self.rules:
+            for start, end in pattern_spans(pattern, note):
+                span = doc.char_span(start, end, label=rule.category, alignment_mode="expand")
                 if span is None or not len(span):
                     continue
                 spans.append(span)

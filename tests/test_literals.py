@@ -51,9 +51,9 @@ def test_a_note_with_a_case_fold_exception_is_scanned_in_full():
     assert [m for m in doc._.nc_mentions if m.label == "DRUG" and m.text == "\u017faline"]
 
 
-def _all_rule_patterns():
+def all_rule_patterns():
     nlp = build_nlp(extract=False)
-    patterns = [pattern for _, pattern, _ in nlp.get_pipe("notecheck_targets").rules]
+    patterns = [pattern for _, pattern in nlp.get_pipe("notecheck_targets").rules]
     for name, attribute in (("notecheck_context", "_ConText__matcher"), ("notecheck_sectionizer", "_Sectionizer__matcher")):
         matcher = getattr(nlp.get_pipe(name), attribute)._MedspacyMatcher__regex_matcher
         patterns += [p for group in matcher._patterns.values() for p in group]
@@ -70,7 +70,7 @@ def _all_rule_patterns():
 
 def test_no_rule_is_skipped_where_it_matches():
     """Every rule pattern in the resources, on every annotated note: skipped means no match."""
-    patterns = _all_rule_patterns()
+    patterns = all_rule_patterns()
     assert len(patterns) > 150
     notes = [p.read_text(encoding="utf-8") for p in sorted(CORPORA.glob("**/*.txt"))]
     skipped = 0
