@@ -10,7 +10,7 @@ component is one pass over the tokens (~0.1 ms a note) and honours what matters 
 
 
 import numpy
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, IS_SPACE, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -58,19 +58,27 @@ class ClinicalSentenceSplitter:
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
-        starts = sentence_starts(doc)
-        _split_run_ons(doc, starts)
+        tokens = _Tokens(doc)
+        starts = sentence_starts(doc, tokens)
+        _split_run_ons(tokens, starts)
         # -1 "not a start", 1 "a start", as the uint64 that Doc.to_array gives
         doc.from_array([SENT_START], numpy.array([1 if start else -1 for start in starts], dtype="int64").view("uint64"))
         return doc
 
 
-def sentence_starts(doc: Doc) -> list[bool]:
+class _Tokens:
+    """Each token's text, character offset and whether it is whitespace, read once."""
+
+    def __init__(self, doc: Doc):
+        self.texts = [tok.text for tok in doc]
+        self.idx, self.spaces = (column.tolist() for column in doc.to_array([IDX, IS_SPACE]).T)
+
+
+def sentence_starts(doc: Doc, tokens: "_Tokens | None" = None) -> list[bool]:
     """Whether each token starts a sentence, from line layout and sentence punctuation."""
     text = doc_text(doc)
-    texts = [tok.text for tok in doc]
-    idx = [tok.idx for tok in doc]
-    spaces = [tok.is_space for tok in doc]
+    tokens = tokens or _Tokens(doc)
+    texts, idx, spaces = tokens.texts, tokens.idx, tokens.spaces
     starts = [False] * len(texts)
     starts[0] = True
     prev = None if spaces[0] else 0  # previous non-space token
@@ -100,16 +108,14 @@ def sentence_starts(doc: Doc) -> list[bool]:
     return starts
 
 
-def _split_run_ons(doc: Doc, starts: list[bool]) -> None:
+def _split_run_ons(tokens: _Tokens, starts: list[bool]) -> None:
     """Split sentences longer than _RUN_ON_CHARS at ", <clause opener>" and "; "."""
+    texts, idx, spaces = tokens.texts, tokens.idx, tokens.spaces
     sentence_start = 0
-    prev_text = None
-    for tok in doc:
-        i = tok.i
+    for i in range(len(texts)):
         if starts[i]:
-            sentence_start = tok.idx
-        if i >= 2 and not tok.is_space and prev_text in (",", ";") and tok.idx - sentence_start >= _RUN_ON_CHARS:
-            if prev_text == ";" or tok.lower_ in _CLAUSE_OPENERS:
+            sentence_start = idx[i]
+        if i >= 2 and not spaces[i] and texts[i - 1] in (",", ";") and idx[i] - sentence_start >= _RUN_ON_CHARS:
+            if texts[i - 1] == ";" or texts[i].lower() in _CLAUSE_OPENERS:
                 starts[i] = True
-                sentence_start = tok.idx
-        prev_text = tok.text
+                sentence_start = idx[i]

@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..literals import can_skip, might_match, required_literals
+from ..literals import might_match, required_literals
+from ..lowered import lowered_twin
+from ..scan import NoteForScan
 from ..scope import Mention, Sentence
 
 #: Cues that a sentence is about the past or the future even when no target in it was scoped out.
@@ -39,17 +41,34 @@ class NoteContext:
     @cached_property
     def sentence_excluded_cue(self) -> list[bool]:
         """Per sentence: does its text itself say past/plan/consent (used where no target decides)?"""
-        return [bool(_NOT_NOW.search(s.text)) for s in self.sentences]
+        return [self.found_in(_NOT_NOW, s) for s in self.sentences]
+
+    # Scanning sentences with a pattern: the exact shortcuts of scan.py, for spans and yes/no only
+    # (a twin's groups would hold lower-cased text).
 
     @cached_property
-    def lowered(self) -> str | None:
-        """The note lower-cased for `may_match`, or None where that check would not be exact."""
-        return self.text.lower() if can_skip(self.text) else None
+    def scan(self) -> NoteForScan:
+        return NoteForScan.of(self.text)
 
     def may_match(self, pattern: re.Pattern) -> bool:
         """False when ``pattern`` cannot match anywhere in the note (literals.py), so no sentence needs
         scanning with it."""
-        return self.lowered is None or might_match(required_literals(pattern.pattern, pattern.flags), self.lowered)
+        scan = self.scan
+        return not scan.skip_exact or might_match(required_literals(pattern.pattern, pattern.flags), scan.lowered)
+
+    def _twin_and_text(self, pattern: re.Pattern, s: Sentence) -> tuple[re.Pattern, str]:
+        twin = lowered_twin(pattern.pattern, pattern.flags) if self.scan.twin_exact else None
+        return (twin, self.scan.lowered[s.start:s.end]) if twin is not None else (pattern, s.text)
+
+    def spans_in(self, pattern: re.Pattern, s: Sentence) -> list[tuple[int, int]]:
+        """(start, end) within the sentence of each match, as ``pattern.finditer(s.text)`` gives them."""
+        regex, text = self._twin_and_text(pattern, s)
+        return [m.span() for m in regex.finditer(text)]
+
+    def found_in(self, pattern: re.Pattern, s: Sentence) -> bool:
+        """``bool(pattern.search(s.text))``."""
+        regex, text = self._twin_and_text(pattern, s)
+        return regex.search(text) is not None
 
     def current_sentence_indexes(self) -> list[int]:
         return [s.index for s in self.sentences if not s.excluded_by_section and not self.sentence_excluded_cue[s.index]]

@@ -93,7 +93,7 @@ def pain_duration(ctx: NoteContext) -> PainDuration | None:
     if not (ctx.may_match(p["duration_context"]) and ctx.may_match(p["duration"])):
         return None
     for s in _sentences(ctx):
-        if not p["duration_context"].search(s.text):
+        if not ctx.found_in(p["duration_context"], s):
             continue
         for m in p["duration"].finditer(s.text):
             if m["year"]:
@@ -117,14 +117,14 @@ def conservative_care(ctx: NoteContext) -> ConservativeCare | None:
         if s.section == "medication_list":
             continue  # a medication list is not a documented trial of care
         for name, pattern in care.items():
-            for m in pattern.finditer(s.text):
-                if p["care_negation"].search(s.text[max(0, m.start() - 40):m.start()]):
+            for start, end in ctx.spans_in(pattern, s):
+                if p["care_negation"].search(s.text[max(0, start - 40):start]):
                     continue
                 if name not in therapies:
                     therapies.append(name)
-                spans.append((s.start + m.start(), s.start + m.end()))
-                w = p["care_weeks"].search(s.text, m.start(), min(len(s.text), m.end() + 40)) \
-                    or p["care_weeks"].search(s.text, max(0, m.start() - 30), m.start())
+                spans.append((s.start + start, s.start + end))
+                w = p["care_weeks"].search(s.text, start, min(len(s.text), end + 40)) \
+                    or p["care_weeks"].search(s.text, max(0, start - 30), start)
                 if w and weeks is None:
                     n = _number(w["n"], p["words"])
                     unit = w["unit"].lower()
@@ -142,12 +142,12 @@ def functional_impairment(ctx: NoteContext) -> FunctionalImpairment:
     deficit = p["deficit"] if ctx.may_match(p["deficit"]) else None
     for s in _sentences(ctx) if named or deficit else ():
         for name, pattern in named.items():
-            for m in pattern.finditer(s.text):
+            for start, end in ctx.spans_in(pattern, s):
                 if name not in scales:
                     scales.append(name)
-                spans.append((s.start + m.start(), s.start + m.end()))
-        for m in deficit.finditer(s.text) if deficit else ():
-            spans.append((s.start + m.start(), s.start + m.end()))
+                spans.append((s.start + start, s.start + end))
+        for start, end in ctx.spans_in(deficit, s) if deficit else ():
+            spans.append((s.start + start, s.start + end))
     return FunctionalImpairment(documented=bool(spans), scales=scales, spans=sorted(set(spans)))
 
 
@@ -187,7 +187,7 @@ def prior_relief(ctx: NoteContext) -> list[PriorRelief]:
     p = _patterns()
     out = []
     for s in _sentences(ctx) if ctx.may_match(p["relief"]) and ctx.may_match(p["relief_earlier"]) else ():
-        if not p["relief_earlier"].search(s.text) or p["relief_today"].search(s.text):
+        if not ctx.found_in(p["relief_earlier"], s) or ctx.found_in(p["relief_today"], s):
             continue
         for m in p["relief"].finditer(s.text):
             for group in ("pct", "pct2", "pct3", "pct4"):
@@ -203,10 +203,10 @@ def block_number(ctx: NoteContext) -> int | None:
     for s in _sentences(ctx) if ctx.may_match(p["block_second"]) else ():
         if s.section in ("indication",) and re.search(r"\b(?:prior|previous|had)\b", s.text, re.I):
             continue
-        if p["block_second"].search(s.text):
+        if ctx.found_in(p["block_second"], s):
             return 2
     for s in _sentences(ctx) if ctx.may_match(p["block_first"]) else ():
-        if p["block_first"].search(s.text):
+        if ctx.found_in(p["block_first"], s):
             return 1
     return None
 
@@ -215,10 +215,10 @@ def radicular(ctx: NoteContext) -> Radicular:
     p = _patterns()
     present, absent_spans, present_spans = False, [], []
     for s in _sentences(ctx) if ctx.may_match(p["radicular"]) else ():
-        for m in p["radicular"].finditer(s.text):
-            span = (s.start + m.start(), s.start + m.end())
-            before = s.text[max(0, m.start() - 40):m.start()]
-            after = s.text[m.end():m.end() + 40]
+        for start, end in ctx.spans_in(p["radicular"], s):
+            span = (s.start + start, s.start + end)
+            before = s.text[max(0, start - 40):start]
+            after = s.text[end:end + 40]
             if p["radicular_absent"].search(before) or p["radicular_absent_after"].search(after):
                 absent_spans.append(span)
             else:
@@ -246,13 +246,13 @@ def sedation(ctx: NoteContext) -> Sedation:
     for s in ctx.sentences if ctx.may_match(p["sedation_given"]) else ():
         if s.section in ("consent", "plan", "billing", "medication_list", "allergies"):
             continue
-        for m in p["sedation_given"].finditer(s.text):
-            if _UNCHECKED.search(s.text[max(0, m.start() - 6):m.start()]):
+        for start, end in ctx.spans_in(p["sedation_given"], s):
+            if _UNCHECKED.search(s.text[max(0, start - 6):start]):
                 continue
-            if p["sedation_none"].search(s.text[max(0, m.start() - 25):m.end() + 25]):
+            if p["sedation_none"].search(s.text[max(0, start - 25):end + 25]):
                 continue
             given = True
-            spans.append((s.start + m.start(), s.start + m.end()))
+            spans.append((s.start + start, s.start + end))
     if given:
         sentences = {i for i, s in enumerate(ctx.sentences) for a, b in spans if s.start <= a < s.end}
         necessity = any(p["sedation_necessity"].search(ctx.sentences[i].text) for i in sentences)
