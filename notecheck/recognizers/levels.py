@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from .. import resources
 from ..levels import joint_order, joints_between, joints_from_nerves, parse_level, parse_nerves
 from ..report import Level
+from ..scan import NoteForScan, pattern_spans
 from ..scope import Mention
 from .context import NoteContext
 
@@ -269,7 +270,7 @@ def recognize_levels(ctx: NoteContext) -> list[Level]:
     # "same procedure carried out on the other side", "then repeated on the right side"
     current_text = [ctx.sentences[i] for i in ctx.current_sentence_indexes()] or ctx.sentences
     whole = " ".join(s.text for s in ctx.sentences if not s.excluded_by_section)
-    if _OTHER_SIDE.search(whole):
+    if next(pattern_spans(_OTHER_SIDE, NoteForScan.of(whole)), None) is not None:  # _OTHER_SIDE.search, fast
         for joint in sides:
             sides[joint] = {"bilateral"}
     else:
