@@ -39,9 +39,10 @@ def can_skip(text: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def required_literals(pattern: str, flags: int = 0) -> frozenset[str] | None:
+def required_literals(pattern: str, flags: int = 0) -> tuple[str, ...] | None:
     """Lower-case strings one of which every match of ``pattern`` contains, or None if there are none
-    to be sure of (or the pattern cannot be read)."""
+    to be sure of (or the pattern cannot be read). Shortest first: the likeliest to occur, so a note
+    that has one is found with the fewest searches."""
     try:
         tree = _p.parse(pattern, flags)
     except Exception:  # noqa: BLE001 - an unreadable pattern is simply always scanned
@@ -49,10 +50,10 @@ def required_literals(pattern: str, flags: int = 0) -> frozenset[str] | None:
     found = _sequence(list(tree))
     if not found or "" in found:
         return None
-    return frozenset(found)
+    return tuple(sorted(found, key=lambda word: (len(word), word)))
 
 
-def might_match(literals: frozenset[str] | None, lowered_text: str) -> bool:
+def might_match(literals: tuple[str, ...] | None, lowered_text: str) -> bool:
     """False only when none of the pattern's required literals occurs in the (lower-cased) note."""
     return literals is None or any(word in lowered_text for word in literals)
 
