@@ -83,3 +83,23 @@ def test_no_rule_is_skipped_where_it_matches():
                 skipped += 1
                 assert pattern.search(text) is None, pattern.pattern[:80]
     assert skipped > len(notes) * len(patterns) / 5  # and the check does skip a good share of scans
+
+
+def test_lower_casing_keeps_offsets_wherever_the_checks_are_used():
+    """Sentence candidates are found by position in the lower-cased note: only "İ" lower-cases to two
+    characters, and can_skip refuses notes holding it."""
+    longer = {chr(c) for c in range(sys.maxunicode + 1) if len(chr(c).lower()) != 1}
+    assert longer == {"\u0130"} and "\u0130" in CASE_FOLD_EXCEPTIONS
+
+
+def test_sentence_candidates_skip_only_sentences_that_cannot_match():
+    from notecheck.recognizers.context import NoteContext
+
+    nlp = get_nlp()
+    pattern = history._patterns()["care"]["NSAIDs"]
+    for path in sorted(CORPORA.glob("dev*/*.txt"))[:80]:
+        doc = nlp(path.read_text(encoding="utf-8"))
+        ctx = NoteContext(doc.text, doc._.nc_mentions, doc._.nc_sentences)
+        for s in ctx.sentences:
+            assert ctx.spans_in(pattern, s) == [m.span() for m in pattern.finditer(s.text)]
+            assert ctx.found_in(pattern, s) == bool(pattern.search(s.text))

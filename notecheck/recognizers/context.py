@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..literals import might_match, required_literals
@@ -28,6 +29,7 @@ class NoteContext:
     #: Filled by the procedure recognizer; later recognizers read it.
     kind: str = "unknown"
     performed: bool = True
+    _candidate_cache: dict = field(default_factory=dict, repr=False)
 
     def current(self, *labels: str) -> list[Mention]:
         return [m for m in self.mentions if m.label in labels and m.current]
@@ -56,17 +58,45 @@ class NoteContext:
         scan = self.scan
         return not scan.skip_exact or might_match(required_literals(pattern.pattern, pattern.flags), scan.lowered)
 
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
+    def _candidates(self, pattern: re.Pattern) -> set[int] | None:
+        """The sentences holding one of the pattern's required words: no other can match (None: any may)."""
+        key = (pattern.pattern, pattern.flags)
+        if key not in self._candidate_cache:
+            words = required_literals(pattern.pattern, pattern.flags) if self.scan.skip_exact else None
+            found: set[int] | None = None
+            if words is not None:
+                lowered, starts, found = self.scan.lowered, self._sentence_starts, set()
+                for word in words:
+                    at = lowered.find(word)
+                    while at >= 0:
+                        i = bisect_right(starts, at) - 1
+                        if i >= 0 and at + len(word) <= self.sentences[i].end:
+                            found.add(i)
+                        at = lowered.find(word, at + 1)
+            self._candidate_cache[key] = found
+        return self._candidate_cache[key]
+
     def _twin_and_text(self, pattern: re.Pattern, s: Sentence) -> tuple[re.Pattern, str]:
         twin = lowered_twin(pattern.pattern, pattern.flags) if self.scan.twin_exact else None
         return (twin, self.scan.lowered[s.start:s.end]) if twin is not None else (pattern, s.text)
 
     def spans_in(self, pattern: re.Pattern, s: Sentence) -> list[tuple[int, int]]:
         """(start, end) within the sentence of each match, as ``pattern.finditer(s.text)`` gives them."""
+        candidates = self._candidates(pattern)
+        if candidates is not None and s.index not in candidates:
+            return []
         regex, text = self._twin_and_text(pattern, s)
         return [m.span() for m in regex.finditer(text)]
 
     def found_in(self, pattern: re.Pattern, s: Sentence) -> bool:
         """``bool(pattern.search(s.text))``."""
+        candidates = self._candidates(pattern)
+        if candidates is not None and s.index not in candidates:
+            return False
         regex, text = self._twin_and_text(pattern, s)
         return regex.search(text) is not None
 
