@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-RESOURCE_FILES = ("sections.json", "target_rules.json", "context_rules.json", "drugs.json", "scope.json", "laterality.json")
+RESOURCE_FILES = ("sections.json", "target_rules.json", "context_rules.json", "drugs.json", "scope.json", "laterality.json",
+                  "checkboxes.json")
 
 
 def resource_path(name: str) -> Path:

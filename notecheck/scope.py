@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import resources
+from .checkboxes import BoxIndex
 from .doctext import doc_text
 
 SPAN_GROUP = "notecheck"
@@ -183,6 +184,7 @@ class TargetScope:
                                       section in self.excluded_sections, self.is_generic_technique(sent_text),
                                       section_starts[sent.start] if len(doc) else -1))
         unfilled = [m.span() for m in self.unfilled_template.finditer(text)]
+        boxes = BoxIndex(text)
         titles = {i: section for section in (getattr(doc._, "sections", None) or ())
                   for i in range(section.title_start, section.title_end)}
         mentions: list[Mention] = []
@@ -200,6 +202,9 @@ class TargetScope:
                 current, reason = False, "sentence:imaging_report"
             elif any(s <= span.start_char and span.end_char <= e for s, e in unfilled):
                 current, reason = False, "unfilled_template"
+            elif boxes.unchecked(span.start_char, span.end_char):
+                current, reason = False, "checkbox:unchecked"
+                mods = tuple(sorted({*mods, "UNCHECKED"}))
             else:
                 blocking = [m for m in mods if m in self.excluding]
                 current = not blocking

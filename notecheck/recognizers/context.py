@@ -7,6 +7,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ..checkboxes import BoxIndex
 from ..literals import might_match, required_literals
 from ..lowered import lowered_twin
 from ..scan import NoteForScan
@@ -57,6 +58,11 @@ class NoteContext:
         scanning with it."""
         scan = self.scan
         return not scan.skip_exact or might_match(required_literals(pattern.pattern, pattern.flags), scan.lowered)
+
+    @cached_property
+    def boxes(self) -> BoxIndex:
+        """The note's checkboxes: an empty box's label documents nothing."""
+        return BoxIndex(self.text)
 
     @cached_property
     def _sentence_starts(self) -> list[int]:

@@ -21,7 +21,6 @@ from .context import NoteContext
 
 #: Sections whose words describe no fact about this patient's course (what might happen, what is billed).
 _SKIP_SECTIONS = {"consent", "plan", "billing", "allergies", "staff"}
-_UNCHECKED = re.compile(r"\[\s*\]\s*$")
 
 
 @lru_cache(maxsize=None)
@@ -236,7 +235,7 @@ def sedation(ctx: NoteContext) -> Sedation:
     agents: list[str] = []
     spans: list[tuple[int, int]] = []
     for m in ctx.current("SEDATIVE"):
-        if m.negated or _UNCHECKED.search(ctx.text[max(0, m.start - 6):m.start]):
+        if m.negated or ctx.boxes.unchecked(m.start, m.end):
             continue
         if m.meta.get("generic") not in agents:
             agents.append(m.meta["generic"])
@@ -247,7 +246,7 @@ def sedation(ctx: NoteContext) -> Sedation:
         if s.section in ("consent", "plan", "billing", "medication_list", "allergies"):
             continue
         for start, end in ctx.spans_in(p["sedation_given"], s):
-            if _UNCHECKED.search(s.text[max(0, start - 6):start]):
+            if ctx.boxes.unchecked(s.start + start, s.start + end):
                 continue
             if p["sedation_none"].search(s.text[max(0, start - 25):end + 25]):
                 continue

@@ -42,14 +42,12 @@ _AFTER_FILLER = (r"(?:\s*(?:facet|facets|joint|joints|level|levels|region|area|s
 _AFTER_SIDE = re.compile(rf"^{_AFTER_FILLER}\s*[,(|:-]?\s*(?:on|at|to|from)?\s*(?:the\s+)?(?P<side>{_SIDE.pattern})", re.I)
 
 
-_UNCHECKED = re.compile(r"\[\s*\]\s*$")
-
-
-def _side_hits(text: str, start: int, end: int) -> list[tuple[int, str]]:
-    """(position, side) of each side term in text[start:end]; an unchecked box ("[ ] Left") says nothing."""
+def _side_hits(ctx: NoteContext, start: int, end: int) -> list[tuple[int, str]]:
+    """(position, side) of each side term in the note's [start, end); an empty box's label ("☐ Left") says
+    nothing."""
     hits = []
-    for m in _SIDE.finditer(text, start, end):
-        if _UNCHECKED.search(text[max(0, m.start() - 6):m.start()]):
+    for m in _SIDE.finditer(ctx.text, start, end):
+        if ctx.boxes.unchecked(m.start(), m.end()):
             continue
         side = side_of(m.group())
         if side:
@@ -176,20 +174,20 @@ def _assign_sides(ctx: NoteContext, sites: list[_Site]) -> None:
                          default=sent.end)
         after = ctx.text[m.end:min(next_start, m.end + 60, sent.end)]
         hit = _AFTER_SIDE.match(after)
-        if hit and not _UNCHECKED.search(after[:hit.start("side")]):
+        if hit and not ctx.boxes.unchecked(m.end + hit.start("side"), m.end + hit.end("side")):
             site.side = side_of(hit["side"])
             prev = site
             continue
         window_start = max(sent.start, m.start - 90)
         if prev is not None and prev.mention.sentence == m.sentence:
             window_start = max(window_start, prev.mention.end)
-        found = _side_hits(ctx.text, window_start, m.start)
+        found = _side_hits(ctx, window_start, m.start)
         if found:
             site.side = found[-1][1]
         elif prev is not None and prev.mention.sentence == m.sentence:
             site.side = prev.side
         else:
-            sentence_sides = {side for _, side in _side_hits(ctx.text, sent.start, sent.end)}
+            sentence_sides = {side for _, side in _side_hits(ctx, sent.start, sent.end)}
             site.side = sentence_sides.pop() if len(sentence_sides) == 1 else None
         prev = site
 
@@ -211,7 +209,7 @@ def _note_side(ctx: NoteContext) -> str | None:
             previous = s
     sides = set()
     for i in sorted(indexes):
-        sides |= {side for _, side in _side_hits(ctx.text, ctx.sentences[i].start, ctx.sentences[i].end)}
+        sides |= {side for _, side in _side_hits(ctx, ctx.sentences[i].start, ctx.sentences[i].end)}
     return sides.pop() if len(sides) == 1 else None
 
 
@@ -259,7 +257,7 @@ def recognize_levels(ctx: NoteContext) -> list[Level]:
     # only the procedure description may overrule the procedure line, never a history paragraph
     body_note_sides = {side for i in ctx.current_sentence_indexes()
                        if i not in titles and ctx.sentences[i].section == "procedure"
-                       for _, side in _side_hits(ctx.text, ctx.sentences[i].start, ctx.sentences[i].end)}
+                       for _, side in _side_hits(ctx, ctx.sentences[i].start, ctx.sentences[i].end)}
     for joint, heading in title_sides.items():
         body = sides[joint]
         if not body and len(heading) == 1 and len(body_note_sides) == 1 and _opposite(heading, body_note_sides):
@@ -298,5 +296,5 @@ def procedure_side(ctx: NoteContext, levels: list[Level]) -> str | None:
     if side:
         return side
     sides = {side for i in ctx.current_sentence_indexes() if ctx.sentences[i].section == "procedure"
-             for _, side in _side_hits(ctx.text, ctx.sentences[i].start, ctx.sentences[i].end)}
+             for _, side in _side_hits(ctx, ctx.sentences[i].start, ctx.sentences[i].end)}
     return _combine(sides)
