@@ -127,6 +127,13 @@ NECESSITY_CASES = [
     ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Pain radiates down the left leg to the foot."), True),
     ("RADICULAR_SYMPTOMS", GOOD_HISTORY, False),
     ("PAIN_SCORE_MISSING", GOOD_HISTORY.replace("Pain 7/10 before the procedure.", ""), True),
+    # template fields
+    ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace(" for 2 years", "") + "Duration of pain: 14 months\n", False),
+    ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace(" for 2 years", "") + "Duration of symptoms: *** months\n", True),
+    ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace(" for 2 years", "") + "Duration of low back pain: 6 weeks\n", True),
+    ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Radicular sx: none"), False),
+    ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Radicular symptoms: denies"), False),
+    ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Radicular sx: L5 distribution, left"), True),
 ]
 
 
@@ -142,6 +149,10 @@ def test_medical_necessity_rules(code, history, expected):
     ("SEDATION: IV sedation with midazolam 2 mg.\n", True),
     ("SEDATION: IV sedation with midazolam 2 mg due to severe procedural anxiety.\n", False),
     ("SEDATION: none.\n", False),
+    # a template's reason field, on a line of its own
+    ("SEDATION: midazolam 2 mg IV.\nReason for sedation: needle phobia with syncope at an earlier procedure.\n", False),
+    ("Sedation:  [ ] MAC  [x] Moderate\nSedation necessity: ____\nmidazolam 2 mg IV\n", True),
+    ("Sedation:  [ ] MAC  [x] Moderate\nSedation necessity: ***\nmidazolam 2 mg IV\n", True),
 ])
 def test_sedation_needs_a_stated_reason(sedation, expected):
     report = check_text(GOOD_HISTORY + sedation + GOOD_PROCEDURE)

@@ -51,6 +51,8 @@ def _patterns() -> dict:
         "sedation_given": c(h["sedation"]["given"], re.I),
         "sedation_none": c(h["sedation"]["none"], re.I),
         "sedation_necessity": c(h["sedation"]["necessity"], re.I),
+        "sedation_reason_field": c(h["sedation"]["reason_field"], re.I),
+        "sedation_reason_empty": c(h["sedation"]["reason_field_empty"], re.I),
         "temperature": c(h["ablation"]["temperature"], re.I),
         "pulsed": c(h["ablation"]["pulsed"], re.I),
         "cooled": c(h["ablation"]["cooled"], re.I),
@@ -254,8 +256,29 @@ def sedation(ctx: NoteContext) -> Sedation:
             spans.append((s.start + start, s.start + end))
     if given:
         sentences = {i for i, s in enumerate(ctx.sentences) for a, b in spans if s.start <= a < s.end}
-        necessity = any(p["sedation_necessity"].search(ctx.sentences[i].text) for i in sentences)
+        necessity = (any(p["sedation_necessity"].search(_without_empty_reason_fields(ctx.sentences[i].text, p))
+                         for i in sentences)
+                     or _reason_field_filled(ctx, p))
     return Sedation(given=given, agents=agents, necessity_stated=necessity, spans=sorted(set(spans)))
+
+
+def _reason_field_filled(ctx: NoteContext, p: dict) -> bool:
+    """A template's own field for the reason ("Reason for sedation: needle phobia ..."), filled in: the
+    reason sits in a line of its own, away from the agents in the sedation record."""
+    if not ctx.may_match(p["sedation_reason_field"]):
+        return False
+    for s in ctx.sentences:
+        if s.section in _SKIP_SECTIONS:
+            continue
+        for m in p["sedation_reason_field"].finditer(s.text):
+            if not p["sedation_reason_empty"].match(m["value"]):
+                return True
+    return False
+
+
+def _without_empty_reason_fields(text: str, p: dict) -> str:
+    """The text less any blank reason field ("Sedation necessity: ____" names necessity and states none)."""
+    return p["sedation_reason_field"].sub(lambda m: " " if p["sedation_reason_empty"].match(m["value"]) else m.group(), text)
 
 
 def ablation(ctx: NoteContext) -> Ablation | None:
