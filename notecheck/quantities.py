@@ -31,7 +31,7 @@ DOSE = re.compile(
     re.I,
 )
 MIXTURE = re.compile(
-    rf"(?P<vol>{VOLUME.pattern})\s*(?:(?:per|each|/)\s*(?:joint|level|site|nerve|side|target)\s+)?(?:total\s+)?(?:of\s+)?(?:(?:a|an|the|this|same)\s+)?(?:(?:{_NUM})\s*{_ML}\s+)?"
+    rf"(?P<vol>{VOLUME.pattern})\s*(?:(?:into|in|to|at)\s+)?(?:(?:per|each|/)\s*(?:of\s+the\s+(?:\w+\s+)?)?(?:joints?|levels?|sites?|nerves?|sides?|targets?)\s+)?(?:total\s+)?(?:of\s+)?(?:(?:a|an|the|this|same)\s+)?(?:(?:{_NUM})\s*{_ML}\s+)?"
     r"(?:\d+\s*:\s*\d+\s+)?(?:(?:\d*\.?\d+\s*%|\d+\s*mg\s*/\s*ml)\s+)?(?:steroid\s+|treatment\s+|injectate\s+|local\s+anesthetic\s+)?"
     r"(?:solution|mixture|mix|combination|cocktail|injectate|preparation|medications?|medication\s+mixture|"
     r"(?=containing|consisting of|comprised of|made up of))\b",
@@ -45,27 +45,28 @@ MIXTURE_BACKREF = re.compile(
 )
 #: "Injected 0.8 mL per side: Depo-Medrol 40 mg in 0.5% bupivacaine" — a volume introducing a list.
 MIXTURE_COLON = re.compile(rf"(?P<vol>{VOLUME.pattern})(?:\s+(?:each|total|in total|per\s+\w+))?\s*[:(]", re.I)
+_TABLE_GAP = re.compile(r"[^\S\n]*\|[^\S\n]*|")
 _CONTRAST_STRENGTH = re.compile(r"(?<![0-9.])(?P<n>1[4-9]0|2[0-9]0|3[0-7]0)(?![0-9])", re.I)
 _ATTACH_BEFORE = re.compile(
-    r"^\s*(?:of\s+)?(?:(?:a|an|the)\s+)?(?:(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|preservative[- ]free|pf|plain|"
+    r"^\s*(?:(?:per|each|/)\s*(?:joint|level|site|nerve|side|target|injection)\s+)?(?:of\s+)?(?:(?:a|an|the)\s+)?(?:(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|preservative[- ]free|pf|plain|"
     r"sterile|nonionic|non-ionic)\s*(?:of\s+)?)*$",
     re.I,
 )
 _ATTACH_AFTER = re.compile(
-    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:\d+(?:\.\d+)?\s*mg\s+(?:diluted\s+|mixed\s+)?(?:in|into|to)\s+(?:a\s+total\s+of\s+)?$)?(?:,?\s*(?:approximately|approx\.?|about|~)\s*)?(?:,?\s*(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:()-]*\s*(?:(?:plain|preservative[- ]free|pf|with epi(?:nephrine)?)\s*)?(?:(?:approximately|approx\.?|about|~)\s*)?(?:x\s*)?$",
+    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:\d+(?:\.\d+)?\s*mg\s+(?:diluted\s+|mixed\s+)?(?:in|into|to)\s+(?:a\s+total\s+of\s+)?$)?(?:,?\s*(?:approximately|approx\.?|about|~)\s*)?(?:[,|]?\s*(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:()|-]*\s*(?:(?:plain|preservative[- ]free|pf|with epi(?:nephrine)?)\s*)?(?:(?:approximately|approx\.?|about|~)\s*)?(?:x\s*)?$",
     re.I,
 )
 _DOSE_BEFORE = re.compile(r"^\s*(?:o[fn]\s+)?(?:(?:preservative[- ]free|pf)\s+)?$", re.I)
 _DOSE_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?(?:,?\s*\d*\.?\d+\s*%\s*)?[,:(-]?\s*$", re.I)
 _CONC_BEFORE = re.compile(r"^\s*(?:of\s+)?(?:(?:preservative[- ]free|pf|plain)\s+)?(?:solution\s+of\s+)?$", re.I)
-_CONC_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?[,:(-]?\s*$", re.I)
+_CONC_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?[,:(|-]?\s*$", re.I)  # "|": a medication table's cell
 _TRAILING_TOTAL = re.compile(
     r"^[^.;]{0,40}?(?:[,;(]|\bto\b|\bfor\b)\s*(?:(?:for\s+)?(?:a\s+)?total(?:\s+(?:volume|injectate|of))*\s*(?:of\s+)?(?P<vol>[\d./]+\s*(?:cc|ml|mls)\b)"
     r"|(?P<vol_>[\d./]+\s*(?:cc|ml|mls))\s+(?:(?:in\s+)?total(?:\s+vol(?:ume)?)?|per\s+(?:joint|jt|jnt|level|lvl|site|nerve|side|target|injection)|each|ea)\b)",
     re.I,
 )
 _JOINED = re.compile(
-    r"^\s*(?:\d*\.?\d+\s*%\s*)?(?:(?:plain|preservative[- ]free|pf)\s+)?(?:,\s*)?(?:with|\+|plus|and|&|/|mixed with|combined with|in)\s*"
+    r"^\s*(?:(?:\d*\.?\d+\s*%|\d+(?:\.\d+)?\s*mg\s*/\s*(?:1\s*)?ml)\s*)?(?:(?:plain|preservative[- ]free|pf)\s+)?(?:,\s*)?(?:with|\+|plus|and|&|/|mixed with|combined with|in)\s*"
     r"(?:(?:\d+(?:\.\d+)?\s*(?:mg|mcg|milligrams?)|\d*\.?\d+\s*%)\s*(?:of\s+)?)?(?:preservative[- ]free\s+)?$",
     re.I,
 )
@@ -166,7 +167,8 @@ def attribute_quantities(sentence: str, drugs: list[tuple[int, int]], contrast: 
                     q.concentration = c; spans.append((s, e)); break
         if q.concentration is None and contrast[i]:
             # "Omnipaque 240", "Isovue-M200" (the tokenizer may keep the strength inside the mention)
-            m = _CONTRAST_STRENGTH.search(sentence, ds, min(next_start, de + 12))
+            cells = _TABLE_GAP.match(sentence, de).end() - de  # "Isovue-M     | 200 |": the next cell
+            m = _CONTRAST_STRENGTH.search(sentence, ds, min(next_start, de + max(12, cells + 3)))
             if m:
                 q.concentration = m["n"]; spans.append((m.start("n"), m.end("n")))
         # dose

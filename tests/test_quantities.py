@@ -38,6 +38,13 @@ def _run(sentence, drugs, contrast=()):
     ("1/2 cc of solution (Solution consisting of 9 cc of 0.5% Marcaine with 1 cc of Triamcinolone) was injected.",
      ["Marcaine", "Triamcinolone"], [("0.5%", None, 0.5), (None, None, 0.5)]),
     ("Isovue-M200 1 mL was injected.", ["Isovue-M"], [("200", None, 1.0)]),
+    # a volume per site before a mixture, and a medication table row
+    ("0.75 mL into each of the three joints of a 1:1 mixture of dexamethasone 10 mg/mL and 0.5% bupivacaine.",
+     ["dexamethasone", "bupivacaine"], [("10 mg/mL", None, 0.75), ("0.5%", None, 0.75)]),
+    ("0.75 mL per joint of Kenalog 40 mg/mL and 0.5% bupivacaine mixed 1:2.",
+     ["Kenalog", "bupivacaine"], [("40 mg/mL", None, 0.75), ("0.5%", None, 0.75)]),
+    ("Ropivacaine     | 0.5%  | 0.5 mL        | 3      | 1.5 mL", ["Ropivacaine"], [("0.5%", None, 0.5)]),
+    ("Isovue-M        | 200   | 0.2 mL        | 3      | 0.6 mL", ["Isovue-M"], [("200", None, 0.2)]),
 ])
 def test_quantities_attach_to_their_drug(sentence, drugs, expected):
     contrast = {d for d in drugs if d.lower().startswith(("omnipaque", "isovue", "contrast", "dye"))}
