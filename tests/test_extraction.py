@@ -141,6 +141,10 @@ MED_CASES = [
      "PROCEDURE: Chemical neurolysis of the right L3 and L4 medial branches and L5 dorsal ramus. " + FLUORO
      + "0.5 mL of 6% aqueous phenol was injected at each nerve." + TOL,
      [("phenol", "neurolytic", "6%", None, 0.5, True)]),
+    ("a named contrast, then its volume as 'contrast'",
+     "Procedure: Right L4-5 medial branch block\nContrast: Omnipaque 240\nInjectate: 0.5% bupivacaine 0.5 mL per nerve\n"
+     + FLUORO + "needles were placed. Physician comment: 0.2 mL contrast each." + TOL,
+     [("iohexol", "contrast", "240", None, 0.2, True), ("bupivacaine", "anesthetic", "0.5%", None, 0.5, True)]),
 ]
 
 

@@ -5,6 +5,7 @@ medications here (they document sedation, DOC-SED)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..quantities import attribute_quantities, standalone_volume
 from ..report import Medication
@@ -46,9 +47,15 @@ def recognize_medications(ctx: NoteContext) -> list[Medication]:
     mentions = [m for m in current if not m.negated
                 and m.start < absent_from.get((m.sentence, m.meta["generic"]), m.start + 1)]
     named_contrast = [m for m in mentions if m.meta["role"] == "contrast" and m.meta["generic"] != "contrast"]
-    # "Omnipaque 240 dye": the generic word is the same drug; once a contrast is named, "contrast" is that one.
+    # "Omnipaque 240 dye": the generic word is the same drug; once a contrast is named, "contrast" is that one
+    # ("Contrast: Omnipaque 240" ... "0.2 mL contrast each" is the Omnipaque's volume).
     if named_contrast:
-        mentions = [m for m in mentions if m.meta["generic"] != "contrast"]
+        names = {m.meta["generic"] for m in named_contrast}
+        if len(names) == 1:
+            named = dict(named_contrast[0].meta)
+            mentions = [replace(m, meta=named) if m.meta["generic"] == "contrast" else m for m in mentions]
+        else:
+            mentions = [m for m in mentions if m.meta["generic"] != "contrast"]
     # Overlapping aliases ("Depo-Medrol" and "Medrol"): keep the longest.
     kept = []
     for m in sorted(mentions, key=lambda m: (m.start, -(m.end - m.start))):
