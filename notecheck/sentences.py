@@ -5,7 +5,8 @@ needs boundaries that keep a heading, a bullet or a list item out of the next se
 component is one pass over the tokens (~0.1 ms a note) and honours what matters for scope:
 - a blank line, or a line break before a heading, bullet, number or capital, starts a sentence;
 - a line break inside running text (the next line starts lower case) does not;
-- ``.``, ``!``, ``?`` followed by a capital or digit start a sentence, except after abbreviations.
+- ``.``, ``!``, ``?`` followed by a capital or digit start a sentence, except after abbreviations; so does
+  ``.`` followed by a lower-case clause opener ("then", "she", "needles"), for notes typed in lower case.
 """
 
 
@@ -102,7 +103,10 @@ def sentence_starts(doc: Doc, tokens: "_Tokens | None" = None) -> list[bool]:
                 if prev_text == "." and prev > 0 and doc[prev - 1].like_num and _line_start(texts, prev - 1):
                     abbreviation = True
                 start = not abbreviation and (tok_text[:1].isupper() or tok_text[:1].isdigit() or tok_text in _BULLETS
-                                              or tok_text[:1] in "(\"'")
+                                              or tok_text[:1] in "(\"'"
+                                              # notes typed all in lower case: "no runoff. then kenalog ..."
+                                              or tok_text.lower() in _CLAUSE_OPENERS and prev_text == "."
+                                              and before[-1:].isalpha())
         starts[i] = start
         prev = i
     return starts

@@ -3,6 +3,7 @@
 import io
 import logging
 
+import pytest
 import spacy
 
 from notecheck.pipeline import build_nlp, get_nlp
@@ -38,6 +39,20 @@ def test_sentence_splitter_keeps_wrapped_lines_together_and_splits_list_lines():
     assert sents[0] == "The needle was advanced to the\nleft L4-5 facet joint."
     assert "- Side: left" in sents and "- Level: L4-5" in sents
     assert isinstance(nlp.get_pipe("notecheck_sentences"), ClinicalSentenceSplitter)
+
+
+@pytest.mark.parametrize("text, expected", [
+    # lower-case typing: a clause opener after a full stop starts a sentence ...
+    ("omnipaque showed an arthrogram, no vascular runoff. then kenalog 20mg was injected.",
+     ["omnipaque showed an arthrogram, no vascular runoff.", "then kenalog 20mg was injected."]),
+    # ... an abbreviation or an ordinary word does not
+    ("approx. then 2 mL", ["approx. then 2 mL"]),
+    ("the joint was entered. bupivacaine was given.", ["the joint was entered. bupivacaine was given."]),
+])
+def test_sentence_splitter_on_lower_case_notes(text, expected):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("notecheck_sentences")
+    assert [s.text.strip() for s in nlp(text).sents] == expected
 
 
 def test_extraction_is_on_the_doc():
