@@ -141,6 +141,10 @@ MED_CASES = [
      "PROCEDURE: Chemical neurolysis of the right L3 and L4 medial branches and L5 dorsal ramus. " + FLUORO
      + "0.5 mL of 6% aqueous phenol was injected at each nerve." + TOL,
      [("phenol", "neurolytic", "6%", None, 0.5, True)]),
+    ("a drug of an earlier block named in contrast with today's",
+     "PROCEDURE: Bilateral L4-5 medial branch blocks.\n" + FLUORO + "each nerve then received 0.5 mL of 0.75% "
+     "ropivacaine, a different anesthetic from the bupivacaine used at the first block." + TOL,
+     [("ropivacaine", "anesthetic", "0.75%", None, 0.5, True)]),
     ("a named contrast, then its volume as 'contrast'",
      "Procedure: Right L4-5 medial branch block\nContrast: Omnipaque 240\nInjectate: 0.5% bupivacaine 0.5 mL per nerve\n"
      + FLUORO + "needles were placed. Physician comment: 0.2 mL contrast each." + TOL,

@@ -149,6 +149,7 @@ def test_medical_necessity_rules(code, history, expected):
     ("SEDATION: IV sedation with midazolam 2 mg.\n", True),
     ("SEDATION: IV sedation with midazolam 2 mg due to severe procedural anxiety.\n", False),
     ("SEDATION: none.\n", False),
+    ("SEDATION: At the first block he could not hold still. For that reason midazolam 1 mg IV was given today.\n", False),
     # a template's reason field, on a line of its own
     ("SEDATION: midazolam 2 mg IV.\nReason for sedation: needle phobia with syncope at an earlier procedure.\n", False),
     ("Sedation:  [ ] MAC  [x] Moderate\nSedation necessity: ____\nmidazolam 2 mg IV\n", True),
