@@ -88,6 +88,9 @@ def test_findings_carry_rule_fix_and_evidence():
      "65 degrees for 60 seconds after 1 mL of 2% lidocaine. Tolerated well.", "65"),
     ("PROCEDURE: Right L4-5 chemical neurolysis (radiofrequency ablation not possible) of the L3 and L4 medial "
      "branches with 0.5 mL of 6% phenol under fluoroscopy. Tolerated well.", "chemical"),
+    ("PROCEDURE: Right L4-5 radiofrequency ablation of the L3 and L4 medial branches under fluoroscopy. The first "
+     "lesion was started at 80 C but she had severe pain, so all lesions were done at 70 C for 90 seconds after 1 mL "
+     "of 2% lidocaine. Tolerated well.", "70"),
 ])
 def test_rfa_not_thermal_goes_to_64999(text, kind_how):
     report = check_text(text)

@@ -54,6 +54,7 @@ def _patterns() -> dict:
         "sedation_reason_field": c(h["sedation"]["reason_field"], re.I),
         "sedation_reason_empty": c(h["sedation"]["reason_field_empty"], re.I),
         "temperature": c(h["ablation"]["temperature"], re.I),
+        "temperature_superseded": c(h["ablation"]["superseded_before"], re.I),
         "pulsed": c(h["ablation"]["pulsed"], re.I),
         "cooled": c(h["ablation"]["cooled"], re.I),
         "chemical": c(h["ablation"]["chemical"], re.I),
@@ -287,13 +288,16 @@ def ablation(ctx: NoteContext) -> Ablation | None:
         return None
     p = _patterns()
     temps, spans = [], []
+    superseded: list[float] = []  # "the first lesion was started at 80 C, but all were done at 70 C"
     pulsed = cooled = chemical = False
     for i in ctx.current_sentence_indexes() + [s.index for s in ctx.sentences if s.section == "procedure"]:
         s = ctx.sentences[i]
         for m in p["temperature"].finditer(s.text):
             t = float(m["t"] or m["t2"])
             if 40 <= t <= 100:
-                temps.append(t)
+                at = m.start("t2") if m["t2"] else m.start()
+                before = s.text[max(0, at - 40):at]
+                (superseded if p["temperature_superseded"].search(before) else temps).append(t)
                 spans.append((s.start + m.start(), s.start + m.end()))
         for flag, key in (("pulsed", "pulsed"), ("cooled", "cooled"), ("chemical", "chemical")):
             hit = p[key].search(s.text)
@@ -305,6 +309,7 @@ def ablation(ctx: NoteContext) -> Ablation | None:
                     cooled = True
                 else:
                     chemical = True
+    temps = temps or superseded
     return Ablation(temperature_c=max(temps) if temps else None, pulsed=pulsed, cooled=cooled, chemical=chemical,
                     spans=sorted(set(spans)))
 
