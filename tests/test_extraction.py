@@ -71,6 +71,15 @@ LEVEL_CASES = [
     ("side not stated",
      "PROCEDURE: L4-5 facet joint injection.\n" + FLUORO + "a needle was placed into the joint." + TOL,
      [("L4-L5", None, False)]),
+    ("a nerve that was not lesioned",
+     "PROCEDURE: Bilateral radiofrequency ablation.\n" + FLUORO + "cannulae were placed along the L3 and L4 medial "
+     "branches bilaterally. The L5 dorsal rami were not lesioned. Lesions at 90 C for 90 seconds." + TOL,
+     [("L4-L5", "bilateral", True)]),
+    ("a nerve that could not be reached",
+     "PROCEDURE: Bilateral radiofrequency ablation.\n" + FLUORO + "cannulae were placed along the L3 and L4 medial "
+     "branches bilaterally. The L5 dorsal ramus targets could not be reached because of the fusion mass. Lesions "
+     "at 90 C for 90 seconds." + TOL,
+     [("L4-L5", "bilateral", True)]),
 ]
 
 
