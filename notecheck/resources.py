@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 RESOURCE_FILES = ("sections.json", "target_rules.json", "context_rules.json", "drugs.json", "scope.json", "laterality.json",
-                  "checkboxes.json")
+                  "checkboxes.json", "history.json", "codes.json")
 
 
 def resource_path(name: str) -> Path:

@@ -71,6 +71,21 @@ LEVEL_CASES = [
     ("side not stated",
      "PROCEDURE: L4-5 facet joint injection.\n" + FLUORO + "a needle was placed into the joint." + TOL,
      [("L4-L5", None, False)]),
+    ("an addendum corrects the levels",
+     "PROCEDURE PERFORMED: Diagnostic bilateral L4-5 and L5-S1 medial branch blocks.\n" + FLUORO + "needles were placed "
+     "at the target nerves on both sides and 0.5 mL of 0.5% bupivacaine was injected at each." + TOL + "\n\n"
+     "ADDENDUM (attending): Correction: levels were L3-4 and L4-5, not L4-5 and L5-S1. No block was done at L5-S1.",
+     [("L3-L4", "bilateral", False), ("L4-L5", "bilateral", False)]),
+    ("an addendum corrects the side",
+     "PROCEDURE: Right C5, C6 and C7 medial branch radiofrequency ablation.\n" + FLUORO + "cannulae were placed and "
+     "lesions made at 80 C for 90 seconds." + TOL + "\n\n"
+     "ADDENDUM (attending): The header was dictated from a template and carries the wrong side. The lesions were made "
+     "on the left C5, C6 and C7 medial branches, as the saved images show; the right side was not treated.",
+     [("C5-C6", "left", True), ("C6-C7", "left", True)]),
+    ("an addendum that agrees changes nothing",
+     "PROCEDURE: Bilateral L4-5 facet joint injections.\n" + FLUORO + "needles were placed into each joint." + TOL
+     + "\n\nAttending addendum: I was present for the whole procedure and agree with the note.",
+     [("L4-L5", "bilateral", False)]),
     ("a nerve that was not lesioned",
      "PROCEDURE: Bilateral radiofrequency ablation.\n" + FLUORO + "cannulae were placed along the L3 and L4 medial "
      "branches bilaterally. The L5 dorsal rami were not lesioned. Lesions at 90 C for 90 seconds." + TOL,

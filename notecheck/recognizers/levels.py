@@ -112,11 +112,13 @@ _VERTEBRA_LIST_BEFORE = re.compile(r"[CTLS]\s?\d{1,2}\s*/\s*$", re.I)
 _IMAGED = re.compile(resources.load("scope.json")["imaged_range_before"]["pattern"], re.I)
 
 
-def _sites_from_levels(ctx: NoteContext) -> list[_Site]:
+def _sites_from_levels(ctx: NoteContext, mentions: list[Mention] | None = None) -> list[_Site]:
     sites: list[_Site] = []
     prev: _Site | None = None
-    nerves = [(n.start, n.end) for n in ctx.current("NERVE")]
-    for m in _atoms(ctx.current("LEVEL", "LEVEL_CONT")):
+    if mentions is None:
+        mentions = ctx.current("LEVEL", "LEVEL_CONT", "NERVE")
+    nerves = [(n.start, n.end) for n in mentions if n.label == "NERVE"]
+    for m in _atoms([m for m in mentions if m.label in ("LEVEL", "LEVEL_CONT")]):
         if _IMAGED.search(ctx.text[max(0, m.start - 60):m.start]):
             continue  # levels imaged, not treated
         if any(s <= m.start and m.end <= e for s, e in nerves):
@@ -151,9 +153,9 @@ def _merged(a: Mention, b: Mention) -> Mention:
     return Mention(a.label, a.start, b.end, a.text, a.sentence, a.section, a.current, a.negated, a.reason, a.meta, a.modifiers)
 
 
-def _sites_from_nerves(ctx: NoteContext) -> list[_Site]:
+def _sites_from_nerves(ctx: NoteContext, mentions: list[Mention] | None = None) -> list[_Site]:
     sites = []
-    for m in ctx.current("NERVE"):
+    for m in ctx.current("NERVE") if mentions is None else [m for m in mentions if m.label == "NERVE"]:
         if m.meta.get("ton"):
             sites.append(_Site(m, [], derived=True, ton=True))
             continue
@@ -213,15 +215,54 @@ def _note_side(ctx: NoteContext) -> str | None:
     return sides.pop() if len(sides) == 1 else None
 
 
+_CORRECTION = {key: re.compile(resources.load("scope.json")["correction"][key], re.I)
+               for key in ("cue", "negative_clause", "clause_break")}
+
+
+def _corrected_mentions(ctx: NoteContext) -> list[Mention] | None:
+    """The levels and nerves an addendum that corrects the note says were done, or None without one.
+
+    An addendum holding a correction cue ("Correction: levels were L3-4 and L4-5, not L4-5 and L5-S1";
+    "the header carries the wrong side. The lesions were made on the left ...") is the final statement of
+    what was done. Its sentences' levels count even where a cue word would scope them out ("as the saved
+    images show"), except those in a clause that says not ("not L4-5", "no block was done at L5-S1")."""
+    sections = {}
+    for s in ctx.sentences:
+        if s.section == "addendum":
+            sections.setdefault(s.section_start, []).append(s)
+    correcting = [s for group in sections.values() if any(_CORRECTION["cue"].search(s.text) for s in group) for s in group]
+    if not correcting:
+        return None
+    indexes = {s.index for s in correcting}
+    out = []
+    for m in ctx.of("LEVEL", "LEVEL_CONT", "NERVE"):
+        if m.sentence not in indexes or m.negated or set(m.modifiers) & {"NOT_TREATED", "HYPOTHETICAL", "CONSENT"}:
+            continue
+        sent = ctx.sentence(m.sentence)
+        before = ctx.text[sent.start:m.start]
+        breaks = list(_CORRECTION["clause_break"].finditer(before))
+        clause = before[breaks[-1].end():] if breaks else before
+        if _CORRECTION["negative_clause"].search(clause):
+            continue
+        out.append(m)
+    return out
+
+
 def recognize_levels(ctx: NoteContext) -> list[Level]:
     if not ctx.performed:
         return []
     from .procedure import title_sentence_indexes
 
-    explicit = _sites_from_levels(ctx)
-    nerve_sites = _sites_from_nerves(ctx) if ctx.kind in _NERVE_KINDS else []
+    corrected = _corrected_mentions(ctx)
+    explicit = _sites_from_levels(ctx, corrected)
+    nerve_sites = _sites_from_nerves(ctx, corrected) if ctx.kind in _NERVE_KINDS else []
+    if corrected is not None and not explicit and not nerve_sites:  # the correction names no level after all
+        explicit = _sites_from_levels(ctx)
+        nerve_sites = _sites_from_nerves(ctx) if ctx.kind in _NERVE_KINDS else []
+        corrected = None
     _assign_sides(ctx, explicit + nerve_sites)
-    titles = set(title_sentence_indexes(ctx))
+    # a correction is the last word: the procedure line it corrects does not lend its sides
+    titles = set(title_sentence_indexes(ctx)) if corrected is None else set()
     title_sides: dict[str, set[str]] = {}
 
     sides: dict[str, set[str]] = {}
