@@ -30,6 +30,21 @@ _ATOM = re.compile(
 _BARE = re.compile(r"^(?P<an>1[0-2]|[1-9])\s*(?:-|–|/)\s*(?P<b>[SL])?\s?(?P<bn>1[0-2]|[1-9])$", re.I)
 
 
+#: Voice recognition writes levels in words: "L four five", "L five S one", "C four C five and C six".
+SPOKEN_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                  "ten": 10, "eleven": 11, "twelve": 12}
+_SPOKEN = re.compile(r"(?<![A-Za-z])(" + "|".join(SPOKEN_NUMBERS) + r")(?![A-Za-z])", re.I)
+_LETTER_SPACE_DIGIT = re.compile(r"(?<![A-Za-z])([CTLS])\s+(?=\d)", re.I)
+
+
+def spoken_to_digits(text: str) -> str:
+    """ "L four five" → "L4 5", "L five S one" → "L5 S1"; text without number words is returned as is."""
+    if not _SPOKEN.search(text):
+        return text
+    text = _SPOKEN.sub(lambda m: str(SPOKEN_NUMBERS[m.group(1).lower()]), text)
+    return _LETTER_SPACE_DIGIT.sub(r"\1", text)
+
+
 def vertebra(letter: str, number: int | str) -> str | None:
     name = f"{letter.upper()}{int(number)}"
     return name if name in _INDEX else None
@@ -60,7 +75,7 @@ def parse_level(text: str, previous: str | None = None) -> list[str]:
     ``previous`` is the joint written just before, for list shorthand ("L3-4, 4-5" → the bare "4-5"
     takes the letter of L3-4).
     """
-    text = text.strip()
+    text = spoken_to_digits(text.strip())
     m = _ATOM.match(text)
     if m:
         letter = m["a"].upper()
@@ -133,7 +148,7 @@ def parse_nerves(text: str) -> list[str]:
     [L3, L4, L5]. A bare number after a lettered one takes its letter ("L3, 4 and 5")."""
     out: list[str] = []
     letter = None
-    for m in re.finditer(r"(?<![A-Za-z0-9])([CTLS])?\s?(1[0-2]|[1-9])(?![0-9])", text, re.I):
+    for m in re.finditer(r"(?<![A-Za-z0-9])([CTLS])?\s?(1[0-2]|[1-9])(?![0-9])", spoken_to_digits(text), re.I):
         if m.group(1):
             letter = m.group(1).upper()
         if letter is None:

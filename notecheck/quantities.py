@@ -14,7 +14,13 @@ _WORD_NUMBERS = {
     "one-half": 0.5, "one half": 0.5, "half": 0.5, "one-quarter": 0.25, "a quarter": 0.25,
     "one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "six": 6.0, "ten": 10.0,
 }
+_DIGIT_WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                "eight": "8", "nine": "9"}
+_DIGIT_WORD = "(?:" + "|".join(_DIGIT_WORDS) + ")"
+#: Dictated by voice: "zero point two five" (0.25), "point five" (0.5), "one tenth" (0.1).
+_SPOKEN_DECIMAL = re.compile(rf"^(?:(?P<int>{_DIGIT_WORD})\s+)?point(?P<frac>(?:\s+{_DIGIT_WORD})+)$", re.I)
 _NUM = (r"(?:\d+\s*/\s*\d+(?:st|nd|rd|th)?|\d*\.\d+|\d+(?:\.\d+)?|one[- ]half|one[- ]quarter|a quarter|half|"
+        rf"(?:{_DIGIT_WORD}\s+)?point(?:\s+{_DIGIT_WORD}){{1,3}}|(?:one|two|three|four|five)[- ]tenths?|"
         r"one|two|three|four|five|six|ten)")
 _ML = r"(?:cc'?s?|c\.c\.|ml'?s?|milli-?lit(?:er|re)s?)(?![A-Za-z])"
 VOLUME = re.compile(
@@ -80,9 +86,16 @@ _MIX_GAP_BREAK = re.compile(r"\bwas\b|\bwere\b|;|\binjected\b|\.\s", re.I)
 
 def parse_number(text: str) -> float | None:
     t = text.strip().lower()
+    tenths = re.match(r"^(one|two|three|four|five)[- ]tenths?$", t)
+    if tenths:
+        return _WORD_NUMBERS[tenths[1]] / 10
     t = re.sub(r"(st|nd|rd|th)$", "", t)
     if t in _WORD_NUMBERS:
         return _WORD_NUMBERS[t]
+    spoken = _SPOKEN_DECIMAL.match(t)
+    if spoken:
+        whole = _DIGIT_WORDS[spoken["int"].lower()] if spoken["int"] else "0"
+        return float(whole + "." + "".join(_DIGIT_WORDS[w.lower()] for w in spoken["frac"].split()))
     if "/" in t:
         num, den = (p.strip() for p in t.split("/", 1))
         try:

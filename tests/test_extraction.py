@@ -86,6 +86,11 @@ LEVEL_CASES = [
      "PROCEDURE: Bilateral L4-5 facet joint injections.\n" + FLUORO + "needles were placed into each joint." + TOL
      + "\n\nAttending addendum: I was present for the whole procedure and agree with the note.",
      [("L4-L5", "bilateral", False)]),
+    ("voice recognition, unedited",
+     "therapeutic lumbar fascia joint injections she has had low back pain for about two years using fluoro I "
+     "identified the L four five and L five S one fascia joints bilaterally and a needle was placed into each joint "
+     "then each joint got one cc of Kenna log forty milligram per mL she tolerated that fine",
+     [("L4-L5", "bilateral", False), ("L5-S1", "bilateral", False)]),
     ("a nerve that was not lesioned",
      "PROCEDURE: Bilateral radiofrequency ablation.\n" + FLUORO + "cannulae were placed along the L3 and L4 medial "
      "branches bilaterally. The L5 dorsal rami were not lesioned. Lesions at 90 C for 90 seconds." + TOL,
@@ -317,3 +322,14 @@ def test_history_paragraph_does_not_flip_the_procedure_side():
             "DESCRIPTION: After consent the patient was positioned prone.  the right L1-2 facet joint was identified "
             "under fluoroscopy and 1 mL of 0.5% bupivacaine was injected. Tolerated well.")
     assert [(lv.joint, lv.laterality) for lv in check_text(text).levels] == [("L1-L2", "right")]
+
+
+def test_a_voice_recognition_note_reads_like_a_typed_one():
+    report = check_text(
+        "therapeutic lumbar fascia joint injections she has had low back pain for about two years using fluoro I "
+        "identified the L four five and L five S one fascia joints bilaterally and a needle was placed into each joint "
+        "then each joint got one cc of Kenna log forty milligram per mL she tolerated that fine")
+    assert report.procedure.kind == "facet_injection"
+    assert [(m.name, m.volume_ml) for m in report.medications] == [("triamcinolone", 1.0)]
+    assert [g.modality for g in report.guidance] == ["fluoroscopy"]
+    assert report.codes and report.codes[0].cpt == "64493"

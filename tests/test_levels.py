@@ -28,6 +28,11 @@ from notecheck.levels import (
     ("L3-S1", ["L3-L4", "L4-L5", "L5-S1"]),
     ("L3-5", ["L3-L4", "L4-L5"]),
     ("C34", ["C3-C4"]),
+    # dictated by voice recognition
+    ("L four five", ["L4-L5"]),
+    ("L five S one", ["L5-S1"]),
+    ("T twelve L one", ["T12-L1"]),
+    ("L three to S one", ["L3-L4", "L4-L5", "L5-S1"]),
 ])
 def test_every_common_writing_of_a_level(written, joints):
     assert parse_level(written) == joints
@@ -61,6 +66,7 @@ def test_list_shorthand_takes_the_letter_of_the_previous_level():
     ("T12 and L1 medial branches", ["T12", "L1"], ["L1-L2"]),
     ("L4 medial branch", ["L4"], []),                     # one nerve covers no whole joint
     ("S1, S2, S3 lateral branches", ["S1", "S2", "S3"], []),  # SI joint, not facet nerves
+    ("C four C five and C six medial brand nerves", ["C4", "C5", "C6"], ["C4-C5", "C5-C6"]),  # voice recognition
 ])
 def test_nerves_to_joints(phrase, nerves, joints):
     assert parse_nerves(phrase) == nerves

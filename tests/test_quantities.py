@@ -45,6 +45,9 @@ def _run(sentence, drugs, contrast=()):
      ["Kenalog", "bupivacaine"], [("40 mg/mL", None, 0.75), ("0.5%", None, 0.75)]),
     ("Ropivacaine     | 0.5%  | 0.5 mL        | 3      | 1.5 mL", ["Ropivacaine"], [("0.5%", None, 0.5)]),
     ("Isovue-M        | 200   | 0.2 mL        | 3      | 0.6 mL", ["Isovue-M"], [("200", None, 0.2)]),
+    # dictated by voice recognition
+    ("then zero point five cc of bupivacaine at each nerve", ["bupivacaine"], [(None, None, 0.5)]),
+    ("Omnipaque one tenth of a cc at each showed no vascular uptake", ["Omnipaque"], [(None, None, 0.1)]),
 ])
 def test_quantities_attach_to_their_drug(sentence, drugs, expected):
     contrast = {d for d in drugs if d.lower().startswith(("omnipaque", "isovue", "contrast", "dye"))}
@@ -52,6 +55,7 @@ def test_quantities_attach_to_their_drug(sentence, drugs, expected):
 
 
 @pytest.mark.parametrize("text, value", [
+    ("zero point two five", 0.25), ("point five", 0.5), ("one tenth", 0.1), ("two tenths", 0.2),
     ("1/2", 0.5), ("1/8th", 0.125), (".5", 0.5), ("one-half", 0.5), ("two", 2.0), ("x", None), ("1/0", None),
 ])
 def test_parse_number(text, value):
