@@ -326,8 +326,8 @@ def test_history_paragraph_does_not_flip_the_procedure_side():
 
 def test_a_voice_recognition_note_reads_like_a_typed_one():
     report = check_text(
-        "therapeutic lumbar fascia joint injections she has had low back pain for about two years using fluoro I "
-        "identified the L four five and L five S one fascia joints bilaterally and a needle was placed into each joint "
+        "therapeutic lumbar fascia joint injections she has had low back pain for about two years\n\n"
+        "procedure she was placed prone using fluoro I identified the L four five and L five S one fascia joints bilaterally and a needle was placed into each joint "
         "then each joint got one cc of Kenna log forty milligram per mL she tolerated that fine")
     assert report.procedure.kind == "facet_injection"
     assert [(m.name, m.volume_ml) for m in report.medications] == [("triamcinolone", 1.0)]
