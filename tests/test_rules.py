@@ -148,6 +148,21 @@ def test_medical_necessity_rules(code, history, expected):
         assert next(f for f in report.findings if f.code == code).severity == "warning"
 
 
+@pytest.mark.parametrize("in_history, after_procedure, expected", [
+    ("Pain 7/10 before the procedure.", "", True),  # no score after
+    ("", "Pain 6/10 pre. Pain 2/10 post.", False),  # the timing written after the score
+    ("Pain 7/10.", "Pain 2/10 in recovery.", False),  # a score in the history is the baseline
+    ("", "NRS 6/10 before the block and 1/10 at 30 minutes.", False),
+    ("pain today is 8 out of 10.", "pain after the procedure 3 out of 10.", False),  # in words
+    ("", "Pain: pre 7/10, post 3/10", False),
+    ("", "Pain 6/10 pre. Pain 5/10 pre.", True),
+])
+def test_pain_scores_before_and_after(in_history, after_procedure, expected):
+    history = GOOD_HISTORY.replace("Pain 7/10 before the procedure.", in_history)
+    report = check_text(history + GOOD_PROCEDURE.replace(" Post-procedure pain 2/10.", "") + after_procedure + "\n")
+    assert ("PAIN_SCORE_MISSING" in finding_codes(report)) is expected
+
+
 @pytest.mark.parametrize("sedation, expected", [
     ("SEDATION: IV sedation with midazolam 2 mg.\n", True),
     ("SEDATION: IV sedation with midazolam 2 mg due to severe procedural anxiety.\n", False),

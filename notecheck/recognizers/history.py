@@ -39,6 +39,8 @@ def _patterns() -> dict:
         "score": c(h["pain_score"]["pattern"], re.I),
         "score_pre": c(h["pain_score"]["pre"], re.I),
         "score_post": c(h["pain_score"]["post"], re.I),
+        "score_post_after": c(h["pain_score"]["post_after"], re.I),
+        "score_pre_after": c(h["pain_score"]["pre_after"], re.I),
         "score_scales": {name: c(p, re.I) for name, p in h["pain_score"]["scale_names"].items()},
         "relief": c(h["prior_relief"]["pattern"], re.I),
         "relief_earlier": c(h["prior_relief"]["earlier"], re.I),
@@ -158,13 +160,20 @@ def pain_scores(ctx: NoteContext) -> list[PainScore]:
     out: list[PainScore] = []
     for s in _sentences(ctx) if ctx.may_match(p["score"]) else ():
         hits = list(p["score"].finditer(s.text))
+        previous_timed_after = False
         for k, m in enumerate(hits):
-            value = float(m["value"] or m["value2"])
-            if value > 10:
+            value = _number(m["value"] or m["value2"] or m["value3"], p["words"])
+            if value is None or value > 10:
                 continue
             before = s.text[max(0, m.start() - 45):m.start()]
-            if k:  # only the words since the previous score speak about this one
-                before = s.text[max(hits[k - 1].end(), m.start() - 45):m.start()]
+            if k:  # only the words since the previous score speak about this one, less the timing
+                before = s.text[max(hits[k - 1].end(), m.start() - 45):m.start()]  # written after that score
+                if previous_timed_after:  # ("NRS 6/10 before the block and 1/10 at 30 minutes")
+                    own = p["score_pre_after"].match(before) or p["score_post_after"].match(before)
+                    before = before[own.end():] if own else before
+            previous_timed_after = False
+            # "Pain 6/10 pre", "Pain 2/10 in recovery": the timing written right after the score
+            after = s.text[m.end():min(hits[k + 1].start() if k + 1 < len(hits) else len(s.text), m.end() + 30)]
             scale = m["scale"].upper() if m["scale"] else next(
                 (name for name, sp in p["score_scales"].items() if sp.search(s.text)), "NRS")
             if scale == "NPRS":
@@ -175,6 +184,10 @@ def pain_scores(ctx: NoteContext) -> list[PainScore]:
                 timing = "post"
             elif pre_word:
                 timing = "pre"
+            elif p["score_post_after"].match(after):
+                timing, previous_timed_after = "post", True
+            elif p["score_pre_after"].match(after):
+                timing, previous_timed_after = "pre", True
             elif s.section in ("post_procedure", "findings"):
                 timing = "post"
             elif s.section in ("indication", "history_other", "assessment", "exam") and k == 0:
