@@ -148,6 +148,23 @@ def test_medical_necessity_rules(code, history, expected):
         assert next(f for f in report.findings if f.code == code).severity == "warning"
 
 
+@pytest.mark.parametrize("function, expected", [
+    ("She can no longer walk her dog or do housework without stopping.", False),
+    ("The pain limits how far he can walk.", False),
+    ("Neck pain keeps him from driving more than 30 minutes.", False),
+    ("It has forced him to cut his clinical schedule in half.", False),
+    ("Needs a walker outside the house.", False),
+    ("He wakes 2-3 times a night from the pain.", False),
+    # aggravating movements and a reason for sedation are not deficits (ANNOTATION-RULES.md)
+    ("The pain is worse with extension and rotation.", True),
+    ("Spasticity prevents her from staying still prone without sedation.", True),
+])
+def test_functional_impairment_is_a_named_activity(function, expected):
+    history = GOOD_HISTORY.replace("ODI 38%, unable to stand more than 20 minutes. ", function + " ")
+    report = check_text(history + GOOD_PROCEDURE)
+    assert ("FUNCTIONAL_IMPAIRMENT_MISSING" in finding_codes(report)) is expected
+
+
 @pytest.mark.parametrize("in_history, after_procedure, expected", [
     ("Pain 7/10 before the procedure.", "", True),  # no score after
     ("", "Pain 6/10 pre. Pain 2/10 post.", False),  # the timing written after the score
