@@ -45,6 +45,8 @@ def _run(sentence, drugs, contrast=()):
      ["Kenalog", "bupivacaine"], [("40 mg/mL", None, 0.75), ("0.5%", None, 0.75)]),
     ("Ropivacaine     | 0.5%  | 0.5 mL        | 3      | 1.5 mL", ["Ropivacaine"], [("0.5%", None, 0.5)]),
     ("Isovue-M        | 200   | 0.2 mL        | 3      | 0.6 mL", ["Isovue-M"], [("200", None, 0.2)]),
+    ("each joint got 1 cc of 0.5 percent bupivacaine mixed with 10 mg of Kenalog",
+     ["bupivacaine", "Kenalog"], [("0.5%", None, 1.0), (None, "10 mg", 1.0)]),
     # dictated by voice recognition
     ("then zero point five cc of bupivacaine at each nerve", ["bupivacaine"], [(None, None, 0.5)]),
     ("Omnipaque one tenth of a cc at each showed no vascular uptake", ["Omnipaque"], [(None, None, 0.1)]),

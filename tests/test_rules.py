@@ -71,6 +71,18 @@ def test_documentation_and_policy_rules(code, text, expected):
     assert (code in finding_codes(report)) is expected
 
 
+@pytest.mark.parametrize("statement, expected", [
+    ("procedure bilateral lumbar facet joint injections at the symptomatic levels under fluoroscopic guidance", False),
+    ("procedure lumbar facet joint injections at the symptomatic levels under fluoroscopic guidance", True),
+])
+def test_side_of_a_note_without_headings_or_levels(statement, expected):
+    text = (statement + "\n\nthe facet joints that were tender were entered with 22 gauge needles and each joint got "
+            "1 cc of 0.5 percent bupivacaine she tolerated it well no complications")
+    report = check_text(text)
+    assert report.levels == [] and "LEVEL_MISSING" in finding_codes(report)
+    assert ("LATERALITY_MISSING" in finding_codes(report)) is expected
+
+
 def test_findings_carry_rule_fix_and_evidence():
     text = GOOD_HISTORY + GOOD_PROCEDURE.replace("Bilateral L4-5", "Bilateral L3-4, L4-5 and L5-S1")
     report = check_text(text)

@@ -338,4 +338,9 @@ def procedure_side(ctx: NoteContext, levels: list[Level]) -> str | None:
         return side
     sides = {side for i in ctx.current_sentence_indexes() if ctx.sentences[i].section == "procedure"
              for _, side in _side_hits(ctx, ctx.sentences[i].start, ctx.sentences[i].end)}
+    if not sides and not any(s.section == "procedure" for s in ctx.sentences):
+        # a note without headings: the sentences that name the procedure ("procedure bilateral lumbar facet
+        # joint injections at the symptomatic levels")
+        named = {m.sentence for m in ctx.current("PROC")}
+        sides = {side for i in sorted(named) for _, side in _side_hits(ctx, ctx.sentences[i].start, ctx.sentences[i].end)}
     return _combine(sides)
