@@ -71,6 +71,10 @@ LEVEL_CASES = [
     ("side not stated",
      "PROCEDURE: L4-5 facet joint injection.\n" + FLUORO + "a needle was placed into the joint." + TOL,
      [("L4-L5", None, False)]),
+    ("left and then the right",
+     "PROCEDURE: C5-6 facet joint injection.\n" + FLUORO + "a 25g needle was placed into the left and then the right "
+     "C5-6 facet joint." + TOL,
+     [("C5-C6", "bilateral", False)]),
     ("an addendum corrects the levels",
      "PROCEDURE PERFORMED: Diagnostic bilateral L4-5 and L5-S1 medial branch blocks.\n" + FLUORO + "needles were placed "
      "at the target nerves on both sides and 0.5 mL of 0.5% bupivacaine was injected at each." + TOL + "\n\n"

@@ -42,6 +42,9 @@ _AFTER_FILLER = (r"(?:\s*(?:facet|facets|joint|joints|level|levels|region|area|s
 _AFTER_SIDE = re.compile(rf"^{_AFTER_FILLER}\s*[,(|:-]?\s*(?:on|at|to|from)?\s*(?:the\s+)?(?P<side>{_SIDE.pattern})", re.I)
 
 
+_BOTH_SIDES_JOINED = re.compile(r"^[a-z]+\W+(?:and|&|\+|as well as)\s+(?:then\s+)?(?:on\s+)?(?:the\s+)?$", re.I)
+
+
 def _side_hits(ctx: NoteContext, start: int, end: int) -> list[tuple[int, str]]:
     """(position, side) of each side term in the note's [start, end); an empty box's label ("☐ Left") says
     nothing."""
@@ -184,7 +187,10 @@ def _assign_sides(ctx: NoteContext, sites: list[_Site]) -> None:
         if prev is not None and prev.mention.sentence == m.sentence:
             window_start = max(window_start, prev.mention.end)
         found = _side_hits(ctx, window_start, m.start)
-        if found:
+        if len(found) >= 2 and _opposite({found[-2][1]}, {found[-1][1]}) \
+                and _BOTH_SIDES_JOINED.match(ctx.text[found[-2][0]:found[-1][0]]):
+            site.side = "bilateral"  # "into the left and then the right C5-6 facet joint"
+        elif found:
             site.side = found[-1][1]
         elif prev is not None and prev.mention.sentence == m.sentence:
             site.side = prev.side
