@@ -313,6 +313,11 @@ def test_clinic_note_reports_nothing_as_done():
     ("PROCEDURE: Diagnostic right L4-5 medial branch block under fluoroscopy. Needle placed." + TOL, "diagnostic"),
     ("PROCEDURE: Therapeutic bilateral L4-5 facet joint injections under fluoroscopy. Needles placed." + TOL, "therapeutic"),
     ("PROCEDURE: Right L4-5 facet joint injection under fluoroscopy with 40 mg Kenalog. Needle placed." + TOL, None),
+    ("Indication: His first diagnostic block gave 90% relief. Today is the second (confirmatory) diagnostic block.\n"
+     "Description of procedure: under fluoroscopy needles were placed at the L3 and L4 medial branches." + TOL,
+     "diagnostic"),
+    ("Indication: His first diagnostic block gave 90% relief.\nDescription of procedure: under fluoroscopy needles "
+     "were placed at the L3 and L4 medial branches." + TOL, None),
 ])
 def test_intent_only_where_stated(text, intent):
     assert check_text(text).procedure.intent == intent

@@ -176,12 +176,17 @@ def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+_TODAY = re.compile(resources.load("scope.json")["today_statement"]["pattern"], re.I)
+
+
 def _intent(ctx: NoteContext, titles: set[int]) -> str | None:
     # "(diagnostic, first block)": "first block" reads as history to ConText, but on the procedure line
     # or in a procedure field it describes this block.
     mentions = [m for m in ctx.of("INTENT") if m.current or (
         not m.negated and set(m.modifiers) <= {"HISTORICAL"} and m.modifiers
-        and (m.sentence in titles or ctx.sentences[m.sentence].section == "procedure"))]
+        and (m.sentence in titles or ctx.sentences[m.sentence].section == "procedure")) or (
+        # "Today is the second (confirmatory) diagnostic block", in the indication paragraph
+        not m.negated and set(m.modifiers) <= {"HISTORICAL"} and _TODAY.match(ctx.sentences[m.sentence].text))]
     if not mentions:
         return None
     in_title = [m for m in mentions if m.sentence in titles]
