@@ -100,13 +100,15 @@ def pain_duration(ctx: NoteContext) -> PainDuration | None:
         if not ctx.found_in(p["duration_context"], s):
             continue
         for m in p["duration"].finditer(s.text):
-            if m["year"]:
+            if m["year"] or m["year2"]:
                 months = None  # "since 2019": long, but the note date is unknown
+            elif m["unit4"]:  # "for a little over a year", "for a year and a half"
+                months = _months(1.5 if m["half"] else 1.0, m["unit4"])
             else:
-                n = _number(m["n"] or m["n2"], p["words"])
+                n = _number(m["n"] or m["n2"] or m["n5"] or m["n6"], p["words"])
                 if n is None:
                     continue
-                months = _months(n, m["unit"] or m["unit2"])
+                months = _months(n, m["unit"] or m["unit2"] or m["unit5"] or m["unit6"])
             return PainDuration(text=m.group().strip(), months=months, spans=[(s.start + m.start(), s.start + m.end())])
     return None
 
