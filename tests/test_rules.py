@@ -226,6 +226,19 @@ def test_second_block_needs_prior_relief_per_profile(relief, payer, expected):
     assert found == ({expected} if expected else set())
 
 
+@pytest.mark.parametrize("procedure, second", [
+    ("medial branch blocks, second diagnostic block", True),
+    ("medial branch blocks - diagnostic, second (confirmatory)", True),
+    ("medial branch blocks. This is her second cervical medial branch block", True),
+    ("medial branch blocks, confirmatory diagnostic block", True),
+    ("medial branch blocks. F/u 1 wk re relief - if good, 2nd block", False),  # a plan, not this block
+    ("medial branch blocks. We will schedule a second diagnostic block", False),
+])
+def test_which_block_this_is(procedure, second):
+    text = GOOD_HISTORY + GOOD_PROCEDURE.replace("intra-articular facet joint injections", procedure)
+    assert (check_text(text).procedure.block_number == 2) is second
+
+
 # --- supported codes: the reference's cases ------------------------------------------------------------
 
 def report_of(kind, joints, guidance=FLUORO, intent=None, ablation=None):

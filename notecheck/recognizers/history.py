@@ -17,6 +17,7 @@ from ..report import (
     Ablation, ConservativeCare, FunctionalImpairment, History, PainDuration, PainScore, PriorRelief, Radicular,
     Sedation,
 )
+from ..scope import Sentence
 from .context import NoteContext
 
 #: Sections whose words describe no fact about this patient's course (what might happen, what is billed).
@@ -47,6 +48,7 @@ def _patterns() -> dict:
         "relief_today": c(h["prior_relief"]["today"], re.I),
         "block_second": c(h["block_number"]["second"], re.I),
         "block_first": c(h["block_number"]["first"], re.I),
+        "block_not_now": c(h["block_number"]["not_now_before"], re.I),
         "radicular": c(h["radicular"]["present"], re.I),
         "radicular_absent": c(h["radicular"]["absent"], re.I),
         "radicular_absent_after": c(h["radicular"]["absent_after"], re.I),
@@ -220,12 +222,17 @@ def block_number(ctx: NoteContext) -> int | None:
     for s in _sentences(ctx) if ctx.may_match(p["block_second"]) else ():
         if s.section in ("indication",) and re.search(r"\b(?:prior|previous|had)\b", s.text, re.I):
             continue
-        if ctx.found_in(p["block_second"], s):
+        if _said_of_today(ctx, p["block_second"], s, p):
             return 2
     for s in _sentences(ctx) if ctx.may_match(p["block_first"]) else ():
-        if ctx.found_in(p["block_first"], s):
+        if _said_of_today(ctx, p["block_first"], s, p):
             return 1
     return None
+
+
+def _said_of_today(ctx: NoteContext, pattern: re.Pattern, s: Sentence, p: dict) -> bool:
+    """A match not put as a plan or a condition ("if good, 2nd block")."""
+    return any(not p["block_not_now"].search(s.text[max(0, start - 40):start]) for start, _ in ctx.spans_in(pattern, s))
 
 
 def radicular(ctx: NoteContext) -> Radicular:
