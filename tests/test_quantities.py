@@ -49,6 +49,8 @@ def _run(sentence, drugs, contrast=()):
      ["bupivacaine", "Kenalog"], [("0.5%", None, 1.0), (None, "10 mg", 1.0)]),
     # dictated by voice recognition
     ("then zero point five cc of bupivacaine at each nerve", ["bupivacaine"], [(None, None, 0.5)]),
+    ("then zero point five cc of zero point two five percent bupivacaine at each nerve", ["bupivacaine"],
+     [("0.25%", None, 0.5)]),
     ("Omnipaque one tenth of a cc at each showed no vascular uptake", ["Omnipaque"], [(None, None, 0.1)]),
 ])
 def test_quantities_attach_to_their_drug(sentence, drugs, expected):
