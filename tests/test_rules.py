@@ -152,6 +152,14 @@ NECESSITY_CASES = [
     ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("Axial low back pain for 2 years", "LBP 4 yrs"), False),
     ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace("for 2 years", "that started 6 weeks ago"), True),
     ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace("for 2 years", "for a little over a year"), False),
+    ("CONSERVATIVE_CARE_MISSING", GOOD_HISTORY.replace("Failed 12 weeks of physical therapy and naproxen. ", "")
+     + "Conservative care: _____\n", True),
+    ("CONSERVATIVE_CARE_MISSING", GOOD_HISTORY.replace("Failed 12 weeks of physical therapy and naproxen. ", "")
+     + "Conservative care: see HPI\n", True),
+    ("CONSERVATIVE_CARE_MISSING", GOOD_HISTORY.replace("Failed 12 weeks of physical therapy and naproxen. ", "")
+     + "Conservative care: failed 3 months, see PT notes\n", False),
+    ("FUNCTIONAL_IMPAIRMENT_MISSING", GOOD_HISTORY.replace("ODI 38%, unable to stand more than 20 minutes. ", "")
+     + "Functional limitation: see HPI\n", True),
     ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Radicular sx: none"), False),
     ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Radicular symptoms: denies"), False),
     ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Radicular sx: L5 distribution, left"), True),

@@ -49,6 +49,7 @@ def _patterns() -> dict:
         "block_second": c(h["block_number"]["second"], re.I),
         "block_first": c(h["block_number"]["first"], re.I),
         "block_not_now": c(h["block_number"]["not_now_before"], re.I),
+        "blank_field": c(h["blank_field_value"]["pattern"], re.I),
         "radicular": c(h["radicular"]["present"], re.I),
         "radicular_absent": c(h["radicular"]["absent"], re.I),
         "radicular_absent_after": c(h["radicular"]["absent_after"], re.I),
@@ -126,7 +127,7 @@ def conservative_care(ctx: NoteContext) -> ConservativeCare | None:
             continue  # a medication list is not a documented trial of care
         for name, pattern in care.items():
             for start, end in ctx.spans_in(pattern, s):
-                if p["care_negation"].search(s.text[max(0, start - 40):start]):
+                if p["care_negation"].search(s.text[max(0, start - 40):start]) or _blank_field(ctx, p, s.start + end):
                     continue
                 if name not in therapies:
                     therapies.append(name)
@@ -143,6 +144,11 @@ def conservative_care(ctx: NoteContext) -> ConservativeCare | None:
     return ConservativeCare(therapies=therapies, duration_weeks=weeks, spans=sorted(set(spans)))
 
 
+def _blank_field(ctx: NoteContext, p: dict, label_end: int) -> bool:
+    """Is this the label of a field left blank ("Conservative care: _____", "Functional limitation: see HPI")?"""
+    return p["blank_field"].match(ctx.text, label_end) is not None
+
+
 def functional_impairment(ctx: NoteContext) -> FunctionalImpairment:
     p = _patterns()
     scales, spans = [], []
@@ -155,7 +161,8 @@ def functional_impairment(ctx: NoteContext) -> FunctionalImpairment:
                     scales.append(name)
                 spans.append((s.start + start, s.start + end))
         for start, end in ctx.spans_in(deficit, s) if deficit else ():
-            spans.append((s.start + start, s.start + end))
+            if not _blank_field(ctx, p, s.start + end):
+                spans.append((s.start + start, s.start + end))
     return FunctionalImpairment(documented=bool(spans), scales=scales, spans=sorted(set(spans)))
 
 
