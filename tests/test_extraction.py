@@ -221,6 +221,10 @@ GUIDANCE_CASES = [
      "HISTORY: MRI of the lumbar spine showed L4-5 facet arthropathy.\nPROCEDURE: Right L4-5 facet joint injection. "
      "The needle was placed into the joint and 0.5 mL of 0.5% bupivacaine was injected." + TOL,
      [], []),
+    ("fluoroscopy declined",
+     "PROCEDURE: Right C5-6 facet joint injection.\nFluoroscopy declined by the patient. Under ultrasound guidance "
+     "the needle was advanced in plane into the joint." + TOL,
+     [("ultrasound", False), ("fluoroscopy", True)], []),
     ("fluoroscopy that showed the joint is guidance",
      "PROCEDURE: Bilateral L4-5 facet joint injections.\nUnder fluoroscopy, oblique views showed the L4-5 joint lines, "
      "and 22-gauge needles were introduced into each joint. 0.5 mL of 0.5% bupivacaine was injected." + TOL,
