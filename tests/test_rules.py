@@ -199,6 +199,9 @@ def test_functional_impairment_is_a_named_activity(function, expected):
     ("pain today is 8 out of 10.", "pain after the procedure 3 out of 10.", False),  # in words
     ("", "Pain: pre 7/10, post 3/10", False),
     ("", "Pain 6/10 pre. Pain 5/10 pre.", True),
+    ("Two blocks gave 90% relief. pain 6/10 pre.", "pain 3/10 post.", False),  # 'relief' is not this score's
+    ("", "vitals back to baseline pain after the procedure one out of ten", True),  # no score before
+    ("", "he rated his back eight out of ten before the injection and two out of ten afterward.", False),
 ])
 def test_pain_scores_before_and_after(in_history, after_procedure, expected):
     history = GOOD_HISTORY.replace("Pain 7/10 before the procedure.", in_history)

@@ -166,6 +166,16 @@ def functional_impairment(ctx: NoteContext) -> FunctionalImpairment:
     return FunctionalImpairment(documented=bool(spans), scales=scales, spans=sorted(set(spans)))
 
 
+_SENTENCE_END = re.compile(r"[.;!?](?:\s+|$)")
+
+
+def _last(pattern: re.Pattern, text: str) -> re.Match | None:
+    last = None
+    for last in pattern.finditer(text):
+        pass
+    return last
+
+
 def pain_scores(ctx: NoteContext) -> list[PainScore]:
     p = _patterns()
     out: list[PainScore] = []
@@ -189,8 +199,9 @@ def pain_scores(ctx: NoteContext) -> list[PainScore]:
                 (name for name, sp in p["score_scales"].items() if sp.search(s.text)), "NRS")
             if scale == "NPRS":
                 scale = "NRS"
-            post_word = p["score_post"].search(before)
-            pre_word = p["score_pre"].search(before)
+            before = _SENTENCE_END.split(before)[-1]  # "90% relief. pain 6/10 pre": not across a full stop
+            post_word = _last(p["score_post"], before)  # the word nearest the score speaks for it
+            pre_word = _last(p["score_pre"], before)
             if post_word and (not pre_word or post_word.end() > pre_word.end()):
                 timing = "post"
             elif pre_word:
