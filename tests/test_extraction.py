@@ -75,6 +75,11 @@ LEVEL_CASES = [
      "PROCEDURE: C5-6 facet joint injection.\n" + FLUORO + "a 25g needle was placed into the left and then the right "
      "C5-6 facet joint." + TOL,
      [("C5-C6", "bilateral", False)]),
+    ("one side aborted",
+     "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
+     "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "
+     "each. She then had a vasovagal reaction and recovered supine. The right side was not done today.",
+     [("L4-L5", "left", False)]),
     ("an addendum corrects the levels",
      "PROCEDURE PERFORMED: Diagnostic bilateral L4-5 and L5-S1 medial branch blocks.\n" + FLUORO + "needles were placed "
      "at the target nerves on both sides and 0.5 mL of 0.5% bupivacaine was injected at each." + TOL + "\n\n"

@@ -254,6 +254,20 @@ def _corrected_mentions(ctx: NoteContext) -> list[Mention] | None:
     return out
 
 
+_SIDE_NOT_DONE = re.compile(resources.load("laterality.json")["side_not_done"]["pattern"], re.I)
+
+
+def _sides_not_done(ctx: NoteContext) -> set[str]:
+    """Sides the note says were not done, aborted or deferred, outside history and plans."""
+    found = set()
+    for s in ctx.sentences:
+        if s.excluded_by_section:
+            continue
+        for m in _SIDE_NOT_DONE.finditer(s.text):
+            found.add(side_of(m["side"] or m["side2"]))
+    return found - {None, "bilateral"}
+
+
 def recognize_levels(ctx: NoteContext) -> list[Level]:
     if not ctx.performed:
         return []
@@ -324,6 +338,13 @@ def recognize_levels(ctx: NoteContext) -> list[Level]:
                 side = side_of(hit.group(1))
                 for joint in sides:
                     sides[joint].add(side)
+    not_done = _sides_not_done(ctx)
+    if len(not_done) == 1:  # "The right side was not done today": a bilateral level keeps the other side
+        side = not_done.pop()
+        other = "left" if side == "right" else "right"
+        for joint, joint_sides in sides.items():
+            if "bilateral" in joint_sides or {"left", "right"} <= joint_sides:
+                sides[joint] = {other}
     default = _note_side(ctx)
     levels = []
     for joint in sorted(sides, key=joint_order):
