@@ -301,6 +301,8 @@ KIND_CASES = [
      "PLAN: We will schedule bilateral L4-5 medial branch blocks.", "not_facet", None),
     ("facet block of unknown type", "PROCEDURE: Right L4-5 facet block under fluoroscopy. A needle was placed." + TOL,
      "unknown", "lumbar_sacral"),
+    ("typed in a hurry", "proc: L4-L5 bilatreal facit jt injection under flouro\n22g needle into each L4-L5 facit jt, "
+     "AP/obl views ok. 1cc bupivicane 0.5% ea jt. pt tolorated well", "facet_injection", "lumbar_sacral"),
 ]
 
 
