@@ -260,6 +260,8 @@ def _token_sections(doc: Doc, text: str, unknown_heading: re.Pattern, ended_by_a
             blank = _BLANK_LINE.search(text, body.start_char, body.end_char)
             if section.category in ended_by_numbered_list:
                 numbered = _NUMBERED_LINE.search(text, body.start_char, body.end_char)
+                if numbered and not text[body.start_char:numbered.start()].strip():
+                    numbered = None  # the heading's own list ("Preoperative diagnoses:\n1. ...\n2. ...")
                 if numbered and (blank is None or numbered.start() < blank.start()):
                     blank = numbered
             if blank:

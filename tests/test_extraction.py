@@ -75,6 +75,11 @@ LEVEL_CASES = [
      "PROCEDURE: C5-6 facet joint injection.\n" + FLUORO + "a 25g needle was placed into the left and then the right "
      "C5-6 facet joint." + TOL,
      [("C5-C6", "bilateral", False)]),
+    ("a numbered diagnosis list under its heading",
+     "Preoperative diagnoses:\n1. Cervical facet arthropathy, right.\n2. Disc osteophyte complex at C5-6 (incidental).\n\n"
+     "Procedure(s):\n1. Right C3-4 facet joint injection.\n2. Fluoroscopic guidance.\n\n" + FLUORO
+     + "a needle was placed into the right C3-4 joint and 0.5 mL of 0.5% bupivacaine was injected." + TOL,
+     [("C3-C4", "right", False)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "
