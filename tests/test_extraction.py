@@ -80,6 +80,10 @@ LEVEL_CASES = [
      "Procedure(s):\n1. Right C3-4 facet joint injection.\n2. Fluoroscopic guidance.\n\n" + FLUORO
      + "a needle was placed into the right C3-4 joint and 0.5 mL of 0.5% bupivacaine was injected." + TOL,
      [("C3-C4", "right", False)]),
+    ("an interventional history list",
+     "Interventional history:\n  - 06/2021 left L3-4 intra-articular facet injection - partial relief x 3 weeks\n\n"
+     "PROCEDURE TODAY: Right L4-5 facet joint injection.\n" + FLUORO + "a needle was placed into the joint." + TOL,
+     [("L4-L5", "right", False)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "
