@@ -84,6 +84,11 @@ LEVEL_CASES = [
      "Interventional history:\n  - 06/2021 left L3-4 intra-articular facet injection - partial relief x 3 weeks\n\n"
      "PROCEDURE TODAY: Right L4-5 facet joint injection.\n" + FLUORO + "a needle was placed into the joint." + TOL,
      [("L4-L5", "right", False)]),
+    ("earlier procedures with their dates",
+     "Procedures: MBB #1 05/06, b/l L4 MB + L5 DR - good relief. R L3-4 IA injection 2020, no benefit.\n"
+     "PMH/procedures: C5-6 interlaminar ESI 2020.\n\nPROCEDURE TODAY: Bilateral L5-S1 facet joint injections.\n" + FLUORO
+     + "needles were placed into each joint." + TOL,
+     [("L5-S1", "bilateral", False)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "
