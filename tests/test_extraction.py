@@ -89,6 +89,14 @@ LEVEL_CASES = [
      "PMH/procedures: C5-6 interlaminar ESI 2020.\n\nPROCEDURE TODAY: Bilateral L5-S1 facet joint injections.\n" + FLUORO
      + "needles were placed into each joint." + TOL,
      [("L5-S1", "bilateral", False)]),
+    ("right at one level, both at the next",
+     "Procedure: intra-articular injection of the right L4/5 joint and both L5/S1 joints. " + FLUORO
+     + "each joint was entered and 0.5 ml Marcain injected." + TOL,
+     [("L4-L5", "right", False), ("L5-S1", "bilateral", False)]),
+    ("the other level on both sides",
+     "PROCEDURE: Facet joint injections. " + FLUORO + "I lined up the right L4-5 facet and put a needle into the joint, "
+     "then did the L5-S1 facet on both right and left the same way." + TOL,
+     [("L4-L5", "right", False), ("L5-S1", "bilateral", False)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "

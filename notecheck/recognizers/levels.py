@@ -26,8 +26,9 @@ def _side_regex() -> re.Pattern:
     terms = [t for t, _ in resources.side_terms() if len(t) > 1 and t not in {"bl", "both"}]
     alternation = "|".join(re.escape(t).replace(r"\ ", r"[\s-]+") for t in terms)
     # single letters only where they cannot be a vertebra: "(R)", or "R T7-8" before a level
+    # "both" only right before a level ("both L5/S1 joints"): elsewhere it is "both legs", "both blocks"
     return re.compile(rf"(?<![A-Za-z])(?:{alternation})(?![A-Za-z])|\((?:l|r|b|lt|rt|bil|bilat)\)"
-                      rf"|(?<![A-Za-z0-9])[RL](?=\s+[CTLS]\s?\d)", re.I)
+                      rf"|(?<![A-Za-z0-9])[RL](?=\s+[CTLS]\s?\d)|(?<![A-Za-z])both(?=\s+(?:the\s+)?[CTL]\s?\d)", re.I)
 
 
 _SIDE = _side_regex()
@@ -39,7 +40,7 @@ _REPEAT_ON = re.compile(resources.load("laterality.json")["repeat_on_side"], re.
 _AFTER_FILLER = (r"(?:\s*(?:facet|facets|joint|joints|level|levels|region|area|space|interspace|medial|branch|branches|"
                  r"nerves?|mbb|mbbs|injections?|z-joints?|zygapophyseal|was|were|injected|blocked|treated|targeted|"
                  r"performed|segment|sided))*")
-_AFTER_SIDE = re.compile(rf"^{_AFTER_FILLER}\s*[,(|:-]?\s*(?:on|at|to|from)?\s*(?:the\s+)?(?P<side>{_SIDE.pattern})", re.I)
+_AFTER_SIDE = re.compile(rf"^{_AFTER_FILLER}\s*[,(|:-]?\s*(?:on|at|to|from)?\s*(?:the\s+)?(?:both\s+)?(?P<side>{_SIDE.pattern})", re.I)
 
 
 _BOTH_SIDES_JOINED = re.compile(r"^[a-z]+\W+(?:and|&|\+|as well as)\s+(?:then\s+)?(?:on\s+)?(?:the\s+)?$", re.I)
@@ -49,7 +50,11 @@ def _side_hits(ctx: NoteContext, start: int, end: int) -> list[tuple[int, str]]:
     """(position, side) of each side term in the note's [start, end); an empty box's label ("☐ Left") says
     nothing."""
     hits = []
-    for m in _SIDE.finditer(ctx.text, start, end):
+    # the window ends where a level starts; the terms that need a level after them ("both L5/S1", "R L4-5") look
+    # past it
+    for m in _SIDE.finditer(ctx.text, start, min(len(ctx.text), end + 12)):
+        if m.end() > end:
+            break
         if ctx.boxes.unchecked(m.start(), m.end()):
             continue
         side = side_of(m.group())
