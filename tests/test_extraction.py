@@ -97,6 +97,11 @@ LEVEL_CASES = [
      "PROCEDURE: Facet joint injections. " + FLUORO + "I lined up the right L4-5 facet and put a needle into the joint, "
      "then did the L5-S1 facet on both right and left the same way." + TOL,
      [("L4-L5", "right", False), ("L5-S1", "bilateral", False)]),
+    ("a range of nerves",
+     "PROCEDURE: Bilateral lumbar medial branch blocks.\n" + FLUORO + "needles were advanced bilaterally at L2, L3, L4 "
+     "and L5 for the L1 through L4 medial branches, and to the sacral ala for the L5 dorsal rami." + TOL,
+     [("L2-L3", "bilateral", True), ("L3-L4", "bilateral", True), ("L4-L5", "bilateral", True),
+      ("L5-S1", "bilateral", True)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "
@@ -248,6 +253,10 @@ GUIDANCE_CASES = [
      "HISTORY: MRI of the lumbar spine showed L4-5 facet arthropathy.\nPROCEDURE: Right L4-5 facet joint injection. "
      "The needle was placed into the joint and 0.5 mL of 0.5% bupivacaine was injected." + TOL,
      [], []),
+    ("C-arm failed its check",
+     "PROCEDURE: Right L4-5 facet joint injection.\nThe C-arm in procedure room 2 failed its morning check and no "
+     "replacement unit was available. The block was performed without fluoroscopy." + TOL,
+     [("fluoroscopy", True)], []),
     ("fluoroscopy declined",
      "PROCEDURE: Right C5-6 facet joint injection.\nFluoroscopy declined by the patient. Under ultrasound guidance "
      "the needle was advanced in plane into the joint." + TOL,

@@ -133,6 +133,8 @@ def _sites_from_levels(ctx: NoteContext, mentions: list[Mention] | None = None) 
             continue  # "L1/L2/L3 MB" names nerves, not the joint L1-L2
         if _VERTEBRA_LIST_AFTER.match(ctx.text[m.end:m.end + 6]) or _VERTEBRA_LIST_BEFORE.search(ctx.text[max(0, m.start - 6):m.start]):
             continue  # "SAP/TP junction at L3/L4/L5": a list of vertebrae, not a joint
+        if _nerve_range(ctx, m):
+            continue  # "the L1 through L4 medial branches": a range of nerves (_sites_from_nerves)
         gap = ctx.text[prev.mention.end:m.start] if prev else ""
         same_sentence = prev is not None and prev.mention.sentence == m.sentence
         if m.label == "LEVEL_CONT":
@@ -161,8 +163,32 @@ def _merged(a: Mention, b: Mention) -> Mention:
     return Mention(a.label, a.start, b.end, a.text, a.sentence, a.section, a.current, a.negated, a.reason, a.meta, a.modifiers)
 
 
-def _sites_from_nerves(ctx: NoteContext, mentions: list[Mention] | None = None) -> list[_Site]:
+_NERVE_WORD_AFTER = re.compile(r"\s*(?:primary\s+)?(?:medial[- ]+bran(?:ch|d)|mbs?\b|mbns?\b|(?:primary\s+)?dorsal\s+ram)",
+                               re.I)
+
+
+_WORDED_RANGE = re.compile(r"\s(?:to|through|thru)\s", re.I)
+
+
+def _nerve_range(ctx: NoteContext, m: Mention) -> bool:
+    """ "the L1 through L4 medial branches" names nerves; "L4-5 medial branch block" names the joint."""
+    return bool(_WORDED_RANGE.search(m.text)) and _NERVE_WORD_AFTER.match(ctx.text, m.end) is not None
+
+
+def _nerve_range_sites(ctx: NoteContext, mentions: list[Mention]) -> list[_Site]:
+    """ "the L1 through L4 medial branches": every nerve of the range."""
     sites = []
+    for m in _atoms([m for m in mentions if m.label == "LEVEL"]):
+        joints = parse_level(m.text) if _nerve_range(ctx, m) else []
+        if len(joints) >= 2:
+            nerves = [j.split("-")[0] for j in joints] + [joints[-1].split("-")[1]]
+            sites.append(_Site(m, [], derived=True, nerves=nerves))
+    return sites
+
+
+def _sites_from_nerves(ctx: NoteContext, mentions: list[Mention] | None = None) -> list[_Site]:
+    levels = ctx.current("LEVEL") if mentions is None else mentions
+    sites = _nerve_range_sites(ctx, levels)
     for m in ctx.current("NERVE") if mentions is None else [m for m in mentions if m.label == "NERVE"]:
         if m.meta.get("ton"):
             sites.append(_Site(m, [], derived=True, ton=True))
