@@ -202,6 +202,14 @@ def test_functional_impairment_is_a_named_activity(function, expected):
     ("Two blocks gave 90% relief. pain 6/10 pre.", "pain 3/10 post.", False),  # 'relief' is not this score's
     ("", "vitals back to baseline pain after the procedure one out of ten", True),  # no score before
     ("", "he rated his back eight out of ten before the injection and two out of ten afterward.", False),
+    ("On arrival he scored his pain at 8/10 on the visual analogue scale.",
+     "Forty minutes later he put his pain at 3/10 on the same scale.", False),
+    ("Before starting she graded her neck pain at 7 on a 0-10 scale.",
+     "In recovery she rated her pain at 3 on the same 0-10 scale.", False),
+    ("", "NRS 5 -> 1.", False),
+    ("NRS 6/10.", "NRS 1/10 at 15 min post.", False),  # the score before the one after is the baseline
+    ("Pain 7/10 at rest and 9/10 standing.", "", True),  # two scores in the history are both the baseline
+    ("", "1/10 cc Omnipaque 240 at each nerve.", True),  # a volume, not a score
 ])
 def test_pain_scores_before_and_after(in_history, after_procedure, expected):
     history = GOOD_HISTORY.replace("Pain 7/10 before the procedure.", in_history)

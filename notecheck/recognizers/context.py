@@ -41,6 +41,10 @@ class NoteContext:
     def sentence(self, index: int) -> Sentence:
         return self.sentences[index]
 
+    def sentence_of(self, position: int) -> Sentence:
+        """The sentence holding a character offset of the note."""
+        return self.sentences[max(0, bisect_right(self._sentence_starts, position) - 1)]
+
     @cached_property
     def sentence_excluded_cue(self) -> list[bool]:
         """Per sentence: does its text itself say past/plan/consent (used where no target decides)?"""

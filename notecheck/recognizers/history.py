@@ -179,11 +179,20 @@ def _last(pattern: re.Pattern, text: str) -> re.Match | None:
 def pain_scores(ctx: NoteContext) -> list[PainScore]:
     p = _patterns()
     out: list[PainScore] = []
+    scale_before: str | None = None  # "... on the same scale" is the scale of the score before
     for s in _sentences(ctx) if ctx.may_match(p["score"]) else ():
         hits = list(p["score"].finditer(s.text))
         previous_timed_after = False
         for k, m in enumerate(hits):
-            value = _number(m["value"] or m["value2"] or m["value3"], p["words"])
+            scale = _score_scale(m, s, p, scale_before)
+            span = [(s.start + m.start(), s.start + m.end())]
+            if m["pair_pre"]:  # "NRS 5 -> 1"
+                for value, timing in ((m["pair_pre"], "pre"), (m["pair_post"], "post")):
+                    if float(value) <= 10:
+                        out.append(PainScore(scale=scale, value=float(value), timing=timing, spans=span))
+                scale_before = scale
+                continue
+            value = _number(m["value"] or m["value2"] or m["value3"] or m["value4"], p["words"])
             if value is None or value > 10:
                 continue
             before = s.text[max(0, m.start() - 45):m.start()]
@@ -192,32 +201,61 @@ def pain_scores(ctx: NoteContext) -> list[PainScore]:
                 if previous_timed_after:  # ("NRS 6/10 before the block and 1/10 at 30 minutes")
                     own = p["score_pre_after"].match(before) or p["score_post_after"].match(before)
                     before = before[own.end():] if own else before
-            previous_timed_after = False
             # "Pain 6/10 pre", "Pain 2/10 in recovery": the timing written right after the score
             after = s.text[m.end():min(hits[k + 1].start() if k + 1 < len(hits) else len(s.text), m.end() + 30)]
-            scale = m["scale"].upper() if m["scale"] else next(
-                (name for name, sp in p["score_scales"].items() if sp.search(s.text)), "NRS")
-            if scale == "NPRS":
-                scale = "NRS"
-            before = _SENTENCE_END.split(before)[-1]  # "90% relief. pain 6/10 pre": not across a full stop
-            post_word = _last(p["score_post"], before)  # the word nearest the score speaks for it
-            pre_word = _last(p["score_pre"], before)
-            if post_word and (not pre_word or post_word.end() > pre_word.end()):
-                timing = "post"
-            elif pre_word:
-                timing = "pre"
-            elif p["score_post_after"].match(after):
-                timing, previous_timed_after = "post", True
-            elif p["score_pre_after"].match(after):
-                timing, previous_timed_after = "pre", True
-            elif s.section in ("post_procedure", "findings"):
-                timing = "post"
-            elif s.section in ("indication", "history_other", "assessment", "exam") and k == 0:
-                timing = "pre"  # a score in the history is the baseline
-            else:
-                timing = "unknown"
-            out.append(PainScore(scale=scale, value=value, timing=timing, spans=[(s.start + m.start(), s.start + m.end())]))
+            timing, previous_timed_after = _score_timing(before, after, s.section, k, p)
+            out.append(PainScore(scale=scale, value=value, timing=timing, spans=span))
+            scale_before = scale
+    _baseline_and_follow_up(out, ctx)
     return out
+
+
+_HISTORY_SECTIONS = ("indication", "history_other", "assessment", "exam")
+
+
+def _score_scale(m: re.Match, s: Sentence, p: dict, scale_before: str | None) -> str:
+    """The scale the score names, else one the sentence names, else the score before's, else NRS."""
+    named = m["scale"] or m["pair_scale"]
+    scale = named.upper() if named else next((name for name, sp in p["score_scales"].items() if sp.search(s.text)),
+                                             scale_before or "NRS")
+    return "NRS" if scale == "NPRS" else scale
+
+
+def _score_timing(before: str, after: str, section: str | None, k: int, p: dict) -> tuple[str, bool]:
+    """(pre / post / unknown, whether the words after the score decided it)."""
+    before = _SENTENCE_END.split(before)[-1]  # "90% relief. pain 6/10 pre": not across a full stop
+    post_word = _last(p["score_post"], before)  # the word nearest the score speaks for it
+    pre_word = _last(p["score_pre"], before)
+    if post_word and (not pre_word or post_word.end() > pre_word.end()):
+        return "post", False
+    if pre_word:
+        return "pre", False
+    if p["score_post_after"].match(after):
+        return "post", True
+    if p["score_pre_after"].match(after):
+        return "pre", True
+    if section in ("post_procedure", "findings"):
+        return "post", False
+    if section in _HISTORY_SECTIONS and k == 0:
+        return "pre", False  # a score in the history is the baseline
+    return "unknown", False
+
+
+def _baseline_and_follow_up(scores: list[PainScore], ctx: NoteContext) -> None:
+    """A score of unknown timing written before the note's first score after the procedure is its baseline
+    ("NRS 6/10 ... NRS 1/10 at 15 min"); one written after its last score before the procedure, in a later
+    sentence outside the history, is the follow-up ("7/10 at rest, 9/10 standing" stays the baseline)."""
+    posts = [i for i, x in enumerate(scores) if x.timing == "post"]
+    pres = [i for i, x in enumerate(scores) if x.timing == "pre"]
+    for i, x in enumerate(scores):
+        if x.timing != "unknown":
+            continue
+        if posts and not pres and i < posts[0]:
+            x.timing = "pre"
+        elif pres and not posts and i > pres[-1]:
+            here, last_pre = ctx.sentence_of(x.spans[0][0]), ctx.sentence_of(scores[pres[-1]].spans[0][0])
+            if here.index > last_pre.index and here.section not in _HISTORY_SECTIONS:
+                x.timing = "post"
 
 
 def prior_relief(ctx: NoteContext) -> list[PriorRelief]:
