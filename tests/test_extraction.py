@@ -58,6 +58,10 @@ LEVEL_CASES = [
     ("joint named wins over nerves",
      "PROCEDURE: Right L4-5 medial branch block (right L3 and L4 medial branches).\n" + FLUORO + "needles were placed." + TOL,
      [("L4-L5", "right", False)]),
+    ("R third occipital nerve",
+     "P: Diagnostic block #1, R third occipital nerve.\nProcedure note: lateral fluoro view; 25g needle placed to 3 points "
+     "along the R TON. 0.3 mL 0.5% bupivacaine at each point. Pt tolerated well.",
+     [("C2-C3", "right", True)]),
     ("third occipital nerve",
      "Left third occipital nerve block, diagnostic. Using fluoroscopic lateral views, needles were placed and 0.3 mL of "
      "0.5% bupivacaine was injected at each of three points. She tolerated it well.",
@@ -332,6 +336,10 @@ KIND_CASES = [
      "PLAN: We will schedule bilateral L4-5 medial branch blocks.", "not_facet", None),
     ("facet block of unknown type", "PROCEDURE: Right L4-5 facet block under fluoroscopy. A needle was placed." + TOL,
      "unknown", "lumbar_sacral"),
+    ("third occipital nerve block named only by its nerve",
+     "P: Diagnostic block #1, R third occipital nerve.\nProcedure note: lateral fluoro view; 25g needle placed to 3 points "
+     "along the R TON. 0.3 mL 0.5% bupivacaine at each point. Pt tolerated well.", "medial_branch_block",
+     "cervical_thoracic"),
     ("typed in a hurry", "proc: L4-L5 bilatreal facit jt injection under flouro\n22g needle into each L4-L5 facit jt, "
      "AP/obl views ok. 1cc bupivicane 0.5% ea jt. pt tolorated well", "facet_injection", "lumbar_sacral"),
 ]

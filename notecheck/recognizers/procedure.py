@@ -54,7 +54,9 @@ def _cue_kinds(mentions) -> set[str]:
     kinds = set()
     for m in mentions:
         cue = m.meta.get("cue")
-        if cue == "mbb" and re.search(r"dorsal ramus", m.text, re.I):
+        if m.label == "NERVE":  # the third occipital nerve is the C2-3 joint's medial branch
+            kinds.add("mbb")
+        elif cue == "mbb" and re.search(r"dorsal ramus", m.text, re.I):
             kinds.add("dorsal_ramus")
         elif cue == "ia" and re.search(r"facet|zygapo|z-?joint", m.text, re.I):
             kinds.update({"ia", "ia_facet"})
@@ -135,12 +137,18 @@ def title_sentence_indexes(ctx: NoteContext) -> list[int]:
     return sorted(out)
 
 
+def _third_occipital(nerves: list) -> list:
+    """ "Diagnostic block #1, R third occipital nerve": the nerve names the procedure, a medial branch block."""
+    return [m for m in nerves if m.meta.get("ton")]
+
+
 def recognize_procedure(ctx: NoteContext) -> Procedure:
     ctx.performed = procedure_performed(ctx)
     titles = set(title_sentence_indexes(ctx))
-    cues = ctx.current("PROC")
+    cues = ctx.current("PROC") + _third_occipital(ctx.current("NERVE"))
     # What the procedure line names is today's procedure, even beside "prior" or "planned" words.
-    title_cues = [m for m in ctx.of("PROC") if m.sentence in titles and not m.negated and "UNCHECKED" not in m.modifiers
+    title_cues = [m for m in ctx.of("PROC") + _third_occipital(ctx.of("NERVE"))
+                  if m.sentence in titles and not m.negated and "UNCHECKED" not in m.modifiers
                   and (m.current or (m.reason.startswith("modifier:") and ctx.sentences[m.sentence].section == "procedure"))]
     body_cues = [m for m in cues if m.sentence not in titles]
     if not ctx.performed:
