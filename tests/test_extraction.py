@@ -340,6 +340,11 @@ KIND_CASES = [
      "P: Diagnostic block #1, R third occipital nerve.\nProcedure note: lateral fluoro view; 25g needle placed to 3 points "
      "along the R TON. 0.3 mL 0.5% bupivacaine at each point. Pt tolerated well.", "medial_branch_block",
      "cervical_thoracic"),
+    ("SOAP note: the history names other procedures",
+     "S: 57 y/o M w/ axial neck pain x 3 yrs. Two dx MBBs gave 80% and 90% relief. RFA not an option: pt has an ICD.\n"
+     "O: Tender b/l lower cervical facets.\nA: Cervical facet arthropathy C5-7.\n"
+     "P: Therapeutic b/l C5-6 and C6-7 IA facet injections.\n\nProcedure note: lateral fluoro used to enter each joint. "
+     "0.5 mL of 0.25% bupivacaine per joint. Pt tolerated well.", "facet_injection", "cervical_thoracic"),
     ("typed in a hurry", "proc: L4-L5 bilatreal facit jt injection under flouro\n22g needle into each L4-L5 facit jt, "
      "AP/obl views ok. 1cc bupivicane 0.5% ea jt. pt tolorated well", "facet_injection", "lumbar_sacral"),
 ]
