@@ -106,6 +106,10 @@ LEVEL_CASES = [
      "and L5 for the L1 through L4 medial branches, and to the sacral ala for the L5 dorsal rami." + TOL,
      [("L2-L3", "bilateral", True), ("L3-L4", "bilateral", True), ("L4-L5", "bilateral", True),
       ("L5-S1", "bilateral", True)]),
+    ("past procedures and procedures to date",
+     "Past procedures: b/l L4-5 RFA 2021; L L5-S1 IA injection 2019.\nProcedures to date: R L2-3 facet injection.\n\n"
+     "PROCEDURE: Bilateral C5-6 facet joint injections.\n" + FLUORO + "needles were placed into each joint." + TOL,
+     [("C5-C6", "bilateral", False)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "
@@ -214,6 +218,10 @@ MED_CASES = [
      "PROCEDURE: Bilateral L4-5 medial branch blocks.\n" + FLUORO + "each nerve then received 0.5 mL of 0.75% "
      "ropivacaine, a different anesthetic from the bupivacaine used at the first block." + TOL,
      [("ropivacaine", "anesthetic", "0.75%", None, 0.5, True)]),
+    ("a contrast allergy is not contrast given",
+     "PROCEDURE: Right L4-5 facet joint injection.\nContrast: none (iodinated contrast allergy - hives)\n" + FLUORO
+     + "0.5 mL of 0.5% bupivacaine was injected into the joint." + TOL,
+     [("bupivacaine", "anesthetic", "0.5%", None, 0.5, True)]),
     ("a named contrast, then its volume as 'contrast'",
      "Procedure: Right L4-5 medial branch block\nContrast: Omnipaque 240\nInjectate: 0.5% bupivacaine 0.5 mL per nerve\n"
      + FLUORO + "needles were placed. Physician comment: 0.2 mL contrast each." + TOL,

@@ -83,6 +83,14 @@ def test_side_of_a_note_without_headings_or_levels(statement, expected):
     assert ("LATERALITY_MISSING" in finding_codes(report)) is expected
 
 
+def test_a_semicolon_ends_what_a_later_negation_covers():
+    """medspaCy's scope-overlap test misses a scope held inside a TERMINATE cue's (medspacy.util.tuple_overlaps);
+    TERMINATE and clause-break rules carry max_scope 1 so "; fluoroscopy was not used" stops at the semicolon."""
+    report = check_text("PROCEDURE: Right L4-5 facet joint injection. The joint was injected by a landmark technique; "
+                        "fluoroscopy was not used. 0.5 mL of 0.5% bupivacaine was injected. Tolerated well.")
+    assert "GUIDANCE_NOT_COVERED" in finding_codes(report) and "GUIDANCE_MISSING" not in finding_codes(report)
+
+
 def test_findings_carry_rule_fix_and_evidence():
     text = GOOD_HISTORY + GOOD_PROCEDURE.replace("Bilateral L4-5", "Bilateral L3-4, L4-5 and L5-S1")
     report = check_text(text)
