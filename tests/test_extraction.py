@@ -110,6 +110,11 @@ LEVEL_CASES = [
      "Past procedures: b/l L4-5 RFA 2021; L L5-S1 IA injection 2019.\nProcedures to date: R L2-3 facet injection.\n\n"
      "PROCEDURE: Bilateral C5-6 facet joint injections.\n" + FLUORO + "needles were placed into each joint." + TOL,
      [("C5-C6", "bilateral", False)]),
+    ("headings that end with a full stop, after a patient block",
+     "OPERATION NOTE\n\nPatient: Mr D. A., 69. Operating surgeon: Mr A. C. F.\n\nIndication. Left-sided low back pain for "
+     "five years; the MRI demonstrates facet arthropathy from L2/3 to L5/S1.\n\nProcedure. Injection of the left L4/5 "
+     "zygapophyseal joint under image intensifier control with 0.5ml Marcain." + TOL,
+     [("L4-L5", "left", False)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "

@@ -189,6 +189,7 @@ def test_medical_necessity_rules(code, history, expected):
     ("It has forced him to cut his clinical schedule in half.", False),
     ("Needs a walker outside the house.", False),
     ("He wakes 2-3 times a night from the pain.", False),
+    ("He now struggles to stand long enough to shave and has abandoned his walking club.", False),
     # aggravating movements and a reason for sedation are not deficits (ANNOTATION-RULES.md)
     ("The pain is worse with extension and rotation.", True),
     ("Spasticity prevents her from staying still prone without sedation.", True),
