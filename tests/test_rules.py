@@ -190,6 +190,10 @@ def test_medical_necessity_rules(code, history, expected):
     ("Needs a walker outside the house.", False),
     ("He wakes 2-3 times a night from the pain.", False),
     ("He now struggles to stand long enough to shave and has abandoned his walking club.", False),
+    ("He has difficulty checking his mirrors while driving.", False),
+    ("She is having trouble sitting through her bus routes and can't vacuum.", False),
+    ("She works three days a week instead of five.", False),
+    ("ROS: denies difficulty breathing or swallowing.", True),
     # aggravating movements and a reason for sedation are not deficits (ANNOTATION-RULES.md)
     ("The pain is worse with extension and rotation.", True),
     ("Spasticity prevents her from staying still prone without sedation.", True),
