@@ -160,6 +160,11 @@ NECESSITY_CASES = [
     ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("Axial low back pain for 2 years", "LBP 4 yrs"), False),
     ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace("for 2 years", "that started 6 weeks ago"), True),
     ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace("for 2 years", "for a little over a year"), False),
+    ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("for 2 years", "for two and a half years"), False),
+    ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace("Axial low back pain for 2 years", "Low back pain going on 2 months now"), True),
+    ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("Axial low back pain for 2 years", "Pain has been there three years"), False),
+    ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace("Axial low back pain for 2 years",
+                                                 "Neck pain since she was rear-ended 6 weeks ago"), True),
     ("CONSERVATIVE_CARE_MISSING", GOOD_HISTORY.replace("Failed 12 weeks of physical therapy and naproxen. ", "")
      + "Conservative care: _____\n", True),
     ("CONSERVATIVE_CARE_MISSING", GOOD_HISTORY.replace("Failed 12 weeks of physical therapy and naproxen. ", "")

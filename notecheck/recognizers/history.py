@@ -95,6 +95,11 @@ def _sentences(ctx: NoteContext):
         yield s
 
 
+#: The duration pattern's number groups and the unit group each goes with (one pair per way of writing it).
+_DURATION_NUMBERS = {"n": "unit", "n2": "unit2", "n5": "unit5", "n6": "unit6", "n7": "unit7", "n8": "unit8",
+                     "n9": "unit9"}
+
+
 def pain_duration(ctx: NoteContext) -> PainDuration | None:
     p = _patterns()
     if not (ctx.may_match(p["duration_context"]) and ctx.may_match(p["duration"])):
@@ -108,10 +113,13 @@ def pain_duration(ctx: NoteContext) -> PainDuration | None:
             elif m["unit4"]:  # "for a little over a year", "for a year and a half"
                 months = _months(1.5 if m["half"] else 1.0, m["unit4"])
             else:
-                n = _number(m["n"] or m["n2"] or m["n5"] or m["n6"], p["words"])
+                number = next((g for g in _DURATION_NUMBERS if m[g]), None)
+                n = _number(m[number], p["words"]) if number else None
                 if n is None:
                     continue
-                months = _months(n, m["unit"] or m["unit2"] or m["unit5"] or m["unit6"])
+                if number == "n8":  # "two and a half years"
+                    n += 0.5
+                months = _months(n, m[_DURATION_NUMBERS[number]])
             return PainDuration(text=m.group().strip(), months=months, spans=[(s.start + m.start(), s.start + m.end())])
     return None
 
