@@ -270,6 +270,9 @@ def test_second_block_needs_prior_relief_per_profile(relief, payer, expected):
     ("medial branch blocks, confirmatory diagnostic block", True),
     ("medial branch blocks. F/u 1 wk re relief - if good, 2nd block", False),  # a plan, not this block
     ("medial branch blocks. We will schedule a second diagnostic block", False),
+    ("medial branch blocks. If the index pain is relieved by at least 80%, a second diagnostic block will be scheduled",
+     False),
+    ("medial branch blocks. Second block to be scheduled if relief is 80% or better", False),
 ])
 def test_which_block_this_is(procedure, second):
     text = GOOD_HISTORY + GOOD_PROCEDURE.replace("intra-articular facet joint injections", procedure)

@@ -49,6 +49,7 @@ def _patterns() -> dict:
         "block_second": c(h["block_number"]["second"], re.I),
         "block_first": c(h["block_number"]["first"], re.I),
         "block_not_now": c(h["block_number"]["not_now_before"], re.I),
+        "block_not_now_after": c(h["block_number"]["not_now_after"], re.I),
         "blank_field": c(h["blank_field_value"]["pattern"], re.I),
         "radicular": c(h["radicular"]["present"], re.I),
         "radicular_absent": c(h["radicular"]["absent"], re.I),
@@ -295,8 +296,9 @@ def block_number(ctx: NoteContext) -> int | None:
 
 
 def _said_of_today(ctx: NoteContext, pattern: re.Pattern, s: Sentence, p: dict) -> bool:
-    """A match not put as a plan or a condition ("if good, 2nd block")."""
-    return any(not p["block_not_now"].search(s.text[max(0, start - 40):start]) for start, _ in ctx.spans_in(pattern, s))
+    """A match not put as a plan or a condition ("if good, 2nd block", "a second block will be scheduled")."""
+    return any(not p["block_not_now"].search(s.text[max(0, start - 60):start])
+               and not p["block_not_now_after"].match(s.text, end) for start, end in ctx.spans_in(pattern, s))
 
 
 def radicular(ctx: NoteContext) -> Radicular:
