@@ -103,3 +103,9 @@ def test_sentence_candidates_skip_only_sentences_that_cannot_match():
         for s in ctx.sentences:
             assert ctx.spans_in(pattern, s) == [m.span() for m in pattern.finditer(s.text)]
             assert ctx.found_in(pattern, s) == bool(pattern.search(s.text))
+            assert ctx.may_hold(pattern, s) or not pattern.search(s.text)
+    score = history._patterns()["score"]
+    for path in sorted(CORPORA.glob("dev*/*.txt"))[::7]:
+        doc = nlp(path.read_text(encoding="utf-8"))
+        ctx = NoteContext(doc.text, doc._.nc_mentions, doc._.nc_sentences)
+        assert all(ctx.may_hold(score, s) or not score.search(s.text) for s in ctx.sentences)

@@ -90,6 +90,11 @@ class NoteContext:
             self._candidate_cache[key] = found
         return self._candidate_cache[key]
 
+    def may_hold(self, pattern: re.Pattern, s: Sentence) -> bool:
+        """False only where ``pattern.search(s.text)`` is sure to fail (the sentence lacks every word it needs)."""
+        candidates = self._candidates(pattern)
+        return candidates is None or s.index in candidates
+
     def _twin_and_text(self, pattern: re.Pattern, s: Sentence) -> tuple[re.Pattern, str]:
         twin = lowered_twin(pattern.pattern, pattern.flags) if self.scan.twin_exact else None
         return (twin, self.scan.lowered[s.start:s.end]) if twin is not None else (pattern, s.text)

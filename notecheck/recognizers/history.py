@@ -190,6 +190,8 @@ def pain_scores(ctx: NoteContext) -> list[PainScore]:
     out: list[PainScore] = []
     scale_before: str | None = None  # "... on the same scale" is the scale of the score before
     for s in _sentences(ctx) if ctx.may_match(p["score"]) else ():
+        if not ctx.may_hold(p["score"], s):
+            continue
         hits = list(p["score"].finditer(s.text))
         previous_timed_after = False
         for k, m in enumerate(hits):
