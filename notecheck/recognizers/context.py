@@ -73,22 +73,25 @@ class NoteContext:
         return [s.start for s in self.sentences]
 
     def _candidates(self, pattern: re.Pattern) -> set[int] | None:
-        """The sentences holding one of the pattern's required words: no other can match (None: any may)."""
-        key = (pattern.pattern, pattern.flags)
-        if key not in self._candidate_cache:
-            words = required_literals(pattern.pattern, pattern.flags) if self.scan.skip_exact else None
-            found: set[int] | None = None
-            if words is not None:
-                lowered, starts, found = self.scan.lowered, self._sentence_starts, set()
-                for word in words:
-                    at = lowered.find(word)
-                    while at >= 0:
-                        i = bisect_right(starts, at) - 1
-                        if i >= 0 and at + len(word) <= self.sentences[i].end:
-                            found.add(i)
-                        at = lowered.find(word, at + 1)
-            self._candidate_cache[key] = found
-        return self._candidate_cache[key]
+        """The sentences holding one of the pattern's required words: no other can match (None: any may).
+        Called once per sentence and pattern, so the cache is keyed by the (long-lived, compiled) pattern."""
+        try:
+            return self._candidate_cache[pattern]
+        except KeyError:
+            pass
+        words = required_literals(pattern.pattern, pattern.flags) if self.scan.skip_exact else None
+        found: set[int] | None = None
+        if words is not None:
+            lowered, starts, found = self.scan.lowered, self._sentence_starts, set()
+            for word in words:
+                at = lowered.find(word)
+                while at >= 0:
+                    i = bisect_right(starts, at) - 1
+                    if i >= 0 and at + len(word) <= self.sentences[i].end:
+                        found.add(i)
+                    at = lowered.find(word, at + 1)
+        self._candidate_cache[pattern] = found
+        return found
 
     def may_hold(self, pattern: re.Pattern, s: Sentence) -> bool:
         """False only where ``pattern.search(s.text)`` is sure to fail (the sentence lacks every word it needs)."""
@@ -101,16 +104,14 @@ class NoteContext:
 
     def spans_in(self, pattern: re.Pattern, s: Sentence) -> list[tuple[int, int]]:
         """(start, end) within the sentence of each match, as ``pattern.finditer(s.text)`` gives them."""
-        candidates = self._candidates(pattern)
-        if candidates is not None and s.index not in candidates:
+        if not self.may_hold(pattern, s):
             return []
         regex, text = self._twin_and_text(pattern, s)
         return [m.span() for m in regex.finditer(text)]
 
     def found_in(self, pattern: re.Pattern, s: Sentence) -> bool:
         """``bool(pattern.search(s.text))``."""
-        candidates = self._candidates(pattern)
-        if candidates is not None and s.index not in candidates:
+        if not self.may_hold(pattern, s):
             return False
         regex, text = self._twin_and_text(pattern, s)
         return regex.search(text) is not None
