@@ -115,6 +115,10 @@ LEVEL_CASES = [
      "five years; the MRI demonstrates facet arthropathy from L2/3 to L5/S1.\n\nProcedure. Injection of the left L4/5 "
      "zygapophyseal joint under image intensifier control with 0.5ml Marcain." + TOL,
      [("L4-L5", "left", False)]),
+    ("nerves in clinic shorthand",
+     "First diagnostic MBNB, bilat, lumbar Z joints.\nWHERE: Bilat L3, L4 MBs and DPR of L5 (6 targets).\n" + FLUORO
+     + "needles to the SAP/TP junctions. 0.5% bupivacaine 0.5 mL per nerve." + TOL,
+     [("L4-L5", "bilateral", True), ("L5-S1", "bilateral", True)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "

@@ -67,6 +67,8 @@ def test_list_shorthand_takes_the_letter_of_the_previous_level():
     ("L4 medial branch", ["L4"], []),                     # one nerve covers no whole joint
     ("S1, S2, S3 lateral branches", ["S1", "S2", "S3"], []),  # SI joint, not facet nerves
     ("C four C five and C six medial brand nerves", ["C4", "C5", "C6"], ["C4-C5", "C5-C6"]),  # voice recognition
+    ("L4 MB and L5 DPR", ["L4", "L5"], ["L5-S1"]),  # dorsal primary ramus
+    ("L3, L4 MBs and DPR of L5", ["L3", "L4", "L5"], ["L4-L5", "L5-S1"]),
 ])
 def test_nerves_to_joints(phrase, nerves, joints):
     assert parse_nerves(phrase) == nerves
