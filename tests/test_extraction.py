@@ -274,6 +274,13 @@ GUIDANCE_CASES = [
      "HISTORY: MRI of the lumbar spine showed L4-5 facet arthropathy.\nPROCEDURE: Right L4-5 facet joint injection. "
      "The needle was placed into the joint and 0.5 mL of 0.5% bupivacaine was injected." + TOL,
      [], []),
+    ("under II",
+     "PROCEDURE: Right L4-5 facet joint injection.\nUnder II, oblique view, a 22g needle into the joint cleft." + TOL,
+     [("fluoroscopy", False)], []),
+    ("ultrasound rather than fluoroscopy",
+     "PROCEDURE: Bilateral L4-5 facet joint injections under ultrasound guidance.\nThe injections were done with "
+     "ultrasound rather than fluoroscopy at the patient's request. Needles were advanced in plane." + TOL,
+     [("ultrasound", False), ("fluoroscopy", True)], []),
     ("C-arm failed its check",
      "PROCEDURE: Right L4-5 facet joint injection.\nThe C-arm in procedure room 2 failed its morning check and no "
      "replacement unit was available. The block was performed without fluoroscopy." + TOL,
@@ -362,6 +369,8 @@ KIND_CASES = [
      "O: Tender b/l lower cervical facets.\nA: Cervical facet arthropathy C5-7.\n"
      "P: Therapeutic b/l C5-6 and C6-7 IA facet injections.\n\nProcedure note: lateral fluoro used to enter each joint. "
      "0.5 mL of 0.25% bupivacaine per joint. Pt tolerated well.", "facet_injection", "cervical_thoracic"),
+    ("RFN shorthand", "RFN Lt L5-S1\nProc: Lt L4 MB and DPR of L5. C-arm oblique; 18g cannulae; lesions 80 C x 90 s."
+     + TOL, "radiofrequency_ablation", "lumbar_sacral"),
     ("typed in a hurry", "proc: L4-L5 bilatreal facit jt injection under flouro\n22g needle into each L4-L5 facit jt, "
      "AP/obl views ok. 1cc bupivicane 0.5% ea jt. pt tolorated well", "facet_injection", "lumbar_sacral"),
 ]

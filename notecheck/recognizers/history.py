@@ -276,7 +276,7 @@ def prior_relief(ctx: NoteContext) -> list[PriorRelief]:
         if not ctx.found_in(p["relief_earlier"], s) or ctx.found_in(p["relief_today"], s):
             continue
         for m in p["relief"].finditer(s.text):
-            for group in ("pct", "pct2", "pct3", "pct4"):
+            for group in ("pct", "pct2", "pct3", "pct4", "pct5"):
                 if m[group]:
                     pct = float(m[group])
                     if 0 <= pct <= 100:
