@@ -119,6 +119,11 @@ LEVEL_CASES = [
      "First diagnostic MBNB, bilat, lumbar Z joints.\nWHERE: Bilat L3, L4 MBs and DPR of L5 (6 targets).\n" + FLUORO
      + "needles to the SAP/TP junctions. 0.5% bupivacaine 0.5 mL per nerve." + TOL,
      [("L4-L5", "bilateral", True), ("L5-S1", "bilateral", True)]),
+    ("a nerve range and the vertebrae targeted",
+     "WHAT: first diagnostic MBNB, b/l C3 through C7 MBs.\nHOW: Lateral C-arm view; 25g needles to the centroid of each "
+     "articular pillar from C3 to C6, and to the base of the SAP at C7. 0.5% bupivacaine 0.3 mL per nerve." + TOL,
+     [("C3-C4", "bilateral", True), ("C4-C5", "bilateral", True), ("C5-C6", "bilateral", True),
+      ("C6-C7", "bilateral", True)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "
