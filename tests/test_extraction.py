@@ -124,6 +124,11 @@ LEVEL_CASES = [
      "articular pillar from C3 to C6, and to the base of the SAP at C7. 0.5% bupivacaine 0.3 mL per nerve." + TOL,
      [("C3-C4", "bilateral", True), ("C4-C5", "bilateral", True), ("C5-C6", "bilateral", True),
       ("C6-C7", "bilateral", True)]),
+    ("a ticked checklist whose lines are fields",
+     "FJI CHECKLIST\n[x] Pt: 70 yo F, low back pain x 2 yrs\n[x] Imaging: SPECT-CT uptake Rt L4-5 and Lt L5-S1 facets; L3-4 "
+     "normal\n[x] Prior: b/l L3-4 MBNBs 2022 - negative\n[x] Procedure: therapeutic FJI, Rt L4-L5 and Lt L5-S1, "
+     "intra-articular\n[x] Guidance: C-arm, oblique views\n[x] Injectate per joint: 0.5 mL 0.5% Marcaine\n[x] Tolerated well",
+     [("L4-L5", "right", False), ("L5-S1", "left", False)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "

@@ -161,6 +161,8 @@ NECESSITY_CASES = [
     ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace("for 2 years", "that started 6 weeks ago"), True),
     ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace("for 2 years", "for a little over a year"), False),
     ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("for 2 years", "for two and a half years"), False),
+    ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("HISTORY: Axial low back pain for 2 years,",
+                                                   "[x] Pt: 70 yo F, low back pain x 2 yrs\nHISTORY:"), False),
     ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace("Axial low back pain for 2 years", "Low back pain going on 2 months now"), True),
     ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("Axial low back pain for 2 years", "Pain has been there three years"), False),
     ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace("Axial low back pain for 2 years",

@@ -21,7 +21,7 @@ from ..scope import Sentence
 from .context import NoteContext
 
 #: Sections whose words describe no fact about this patient's course (what might happen, what is billed).
-_SKIP_SECTIONS = {"consent", "plan", "billing", "allergies", "staff"}
+_SKIP_SECTIONS = {"consent", "plan", "billing", "allergies"}
 
 
 @lru_cache(maxsize=None)
