@@ -201,6 +201,10 @@ def test_medical_necessity_rules(code, history, expected):
     ("She is having trouble sitting through her bus routes and can't vacuum.", False),
     ("She works three days a week instead of five.", False),
     ("ROS: denies difficulty breathing or swallowing.", True),
+    ("Wakes at night w/ pain, sleep 4 hrs avg.", False),
+    ("Walks < 15 min before he has to sit.", False),
+    ("He has stopped coaching.", False),
+    ("He has stopped taking ibuprofen.", True),
     # aggravating movements and a reason for sedation are not deficits (ANNOTATION-RULES.md)
     ("The pain is worse with extension and rotation.", True),
     ("Spasticity prevents her from staying still prone without sedation.", True),
