@@ -129,6 +129,11 @@ LEVEL_CASES = [
      "normal\n[x] Prior: b/l L3-4 MBNBs 2022 - negative\n[x] Procedure: therapeutic FJI, Rt L4-L5 and Lt L5-S1, "
      "intra-articular\n[x] Guidance: C-arm, oblique views\n[x] Injectate per joint: 0.5 mL 0.5% Marcaine\n[x] Tolerated well",
      [("L4-L5", "right", False), ("L5-S1", "left", False)]),
+    ("the junctions of a range of vertebrae",
+     "PROCEDURE: Left radiofrequency ablation of the L2, L3, L4 medial branches and L5 dorsal ramus.\n" + FLUORO
+     + "cannulae were laid parallel to each nerve along the SAP/TP junction (L2-L4) and the sacral ala. Lesions at "
+     "80 C for 90 s." + TOL,
+     [("L3-L4", "left", True), ("L4-L5", "left", True), ("L5-S1", "left", True)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "

@@ -135,8 +135,8 @@ def _sites_from_levels(ctx: NoteContext, mentions: list[Mention] | None = None) 
             continue  # "SAP/TP junction at L3/L4/L5": a list of vertebrae, not a joint
         if _nerve_range(ctx, m):
             continue  # "the L1 through L4 medial branches": a range of nerves (_sites_from_nerves)
-        if _WORDED_RANGE.search(m.text) and _VERTEBRA_TARGETS_BEFORE.search(ctx.text, max(0, m.start - 40), m.start):
-            continue  # "needles to each articular pillar from C3 to C6": vertebrae targeted, not joints
+        if _VERTEBRA_TARGETS_BEFORE.search(ctx.text, max(0, m.start - 40), m.start) and len(parse_level(m.text)) >= 2:
+            continue  # "each articular pillar from C3 to C6", "the SAP/TP junction (L2-L4)": vertebrae targeted
         gap = ctx.text[prev.mention.end:m.start] if prev else ""
         same_sentence = prev is not None and prev.mention.sentence == m.sentence
         if m.label == "LEVEL_CONT":
@@ -170,8 +170,8 @@ _NERVE_WORD_AFTER = re.compile(r"\s*(?:primary\s+)?(?:medial[- ]+bran(?:ch|d)|mb
 
 
 _WORDED_RANGE = re.compile(r"\s(?:to|through|thru)\s", re.I)
-_VERTEBRA_TARGETS_BEFORE = re.compile(r"(?:pillars?|pillar waists?|saps?|transverse process(?:es)?|tps?|vertebrae?|laminae?)"
-                                      r"\s+(?:of\s+)?(?:the\s+)?(?:from|at|of)\s+$", re.I)
+_VERTEBRA_TARGETS_BEFORE = re.compile(r"(?:pillars?|pillar waists?|saps?|transverse process(?:es)?|tps?|vertebrae?|laminae?|"
+                                      r"junctions?)\s*(?:(?:from|at|of)\s+(?:the\s+)?|\(\s*)$", re.I)
 
 
 def _nerve_range(ctx: NoteContext, m: Mention) -> bool:
