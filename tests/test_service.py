@@ -10,6 +10,7 @@ import base64
 import json
 import logging
 import re
+import sys
 import uuid
 from pathlib import Path
 
@@ -567,3 +568,25 @@ def test_serve_is_a_command():
     assert r.exit_code == 0
     for option in ("--host", "--port", "--api-key", "--max-body", "--payer", "NOTECHECK_API_KEY"):
         assert option in r.output
+
+
+def test_service_log_lines_follow_the_current_stderr(monkeypatch):
+    """The handler must not keep the stderr of the moment it was configured: a server thread logging after that
+    stream was closed printed "--- Logging error ---" (seen with pytest's capture)."""
+    import io
+
+    from notecheck.service.cli import configure_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    first = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    try:
+        configure_logging()
+        first.close()
+        second = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", second)
+        logging.getLogger("notecheck.service.access").info("%s %s %s", "POST", "/v1/check", 200)
+        assert "POST /v1/check 200" in second.getvalue()
+    finally:
+        root.handlers[:], _ = saved[0], root.setLevel(saved[1])

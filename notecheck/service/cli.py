@@ -20,11 +20,25 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+class _CurrentStderr(logging.StreamHandler):
+    """A handler writing to whatever ``sys.stderr`` is when a record is emitted. A stream bound once goes stale
+    when stderr is swapped (a test runner's capture, a daemon's redirect) and a server thread then logs into a
+    closed file ("--- Logging error ---")."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass  # always the current sys.stderr
+
+
 def configure_logging() -> None:
     """Our access/error lines and uvicorn's start-up lines to stderr; third-party loggers quiet (PHI)."""
     from ..pipeline import silence_third_party_loggers
 
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderr()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
