@@ -589,4 +589,5 @@ def test_service_log_lines_follow_the_current_stderr(monkeypatch):
         logging.getLogger("notecheck.service.access").info("%s %s %s", "POST", "/v1/check", 200)
         assert "POST /v1/check 200" in second.getvalue()
     finally:
-        root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
