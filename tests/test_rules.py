@@ -262,6 +262,7 @@ def test_sedation_needs_a_stated_reason(sedation, expected):
     ("The first diagnostic block gave 60% relief. ", "medicare", "PRIOR_RELIEF_INSUFFICIENT"),
     ("The first diagnostic block gave 60% relief. ", "bcbs", None),  # PAY-BCBS: 50 % threshold
     ("MBNBs (Lt L4 MB + DPR of L5): #1 bupivacaine 85%, #2 lidocaine 90%. ", "medicare", None),
+    ("Prior blocks: #1 lidocaine 2% - 80% relief. ", "medicare", None),  # 2% is the lidocaine, not the relief
 ])
 def test_second_block_needs_prior_relief_per_profile(relief, payer, expected):
     text = GOOD_HISTORY + relief + GOOD_PROCEDURE.replace("intra-articular facet joint injections",
