@@ -386,6 +386,10 @@ KIND_CASES = [
      "0.5 mL of 0.25% bupivacaine per joint. Pt tolerated well.", "facet_injection", "cervical_thoracic"),
     ("RFN shorthand", "RFN Lt L5-S1\nProc: Lt L4 MB and DPR of L5. C-arm oblique; 18g cannulae; lesions 80 C x 90 s."
      + TOL, "radiofrequency_ablation", "lumbar_sacral"),
+    ("SOAP A/P names today's procedure",
+     "S: 41 y/o M, low back pain x 6 weeks.\nO: Paraspinal tenderness.\n\nA/P: Diagnostic medial branch blocks, L4-5 and "
+     "L5-S1 facet joints.\nUnder fluoroscopy, needles to the L3 and L4 medial branches and the L5 dorsal ramus. 0.5% "
+     "bupivacaine, 0.5 mL per nerve.\nTolerated well, no complications.", "medial_branch_block", "lumbar_sacral"),
     ("typed in a hurry", "proc: L4-L5 bilatreal facit jt injection under flouro\n22g needle into each L4-L5 facit jt, "
      "AP/obl views ok. 1cc bupivicane 0.5% ea jt. pt tolorated well", "facet_injection", "lumbar_sacral"),
 ]
