@@ -97,6 +97,7 @@ class TargetScope:
         self.placeholder_value = re.compile(table["placeholder_value"]["pattern"])
         generic = table["generic_technique_sentence"]
         self.generic = tuple(re.compile(generic[k], re.I) for k in ("starts", "present", "past"))
+        self.teaching = re.compile(table["teaching_paragraph"]["pattern"])
 
     def _apply_model(self, mentions: list[Mention], sentences: list[Sentence]) -> None:
         """Sentences the rules left undecided (no heading that settles it, no ConText cue) go to the model;
@@ -172,6 +173,7 @@ class TargetScope:
                                         self.list_sections)
         self._decide_by_content(doc, token_section)
         self._end_one_line_fields(doc, text, token_section)
+        teaching = [m.span() for m in self.teaching.finditer(text)]  # "Anatomy refresher for the fellow: ..."
         sentences: list[Sentence] = []
         token_sentence = [0] * len(doc)
         section_starts = _token_section_starts(doc)
@@ -181,7 +183,9 @@ class TargetScope:
             token_sentence[sent.start:sent.end] = [i] * (sent.end - sent.start)
             sent_text = text[sent.start_char:sent.end_char]  # == sent.text, without joining its tokens again
             sentences.append(Sentence(i, sent.start_char, sent.end_char, section, sent_text,
-                                      section in self.excluded_sections, self.is_generic_technique(sent_text),
+                                      section in self.excluded_sections,
+                                      self.is_generic_technique(sent_text)
+                                      or any(a <= sent.start_char < b for a, b in teaching),
                                       section_starts[sent.start] if len(doc) else -1))
         unfilled = [m.span() for m in self.unfilled_template.finditer(text)]
         boxes = BoxIndex(text)

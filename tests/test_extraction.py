@@ -134,6 +134,12 @@ LEVEL_CASES = [
      + "cannulae were laid parallel to each nerve along the SAP/TP junction (L2-L4) and the sacral ala. Lesions at "
      "80 C for 90 s." + TOL,
      [("L3-L4", "left", True), ("L4-L5", "left", True), ("L5-S1", "left", True)]),
+    ("a teaching paragraph names levels not treated",
+     "PROCEDURE: Right C5-6 medial branch radiofrequency ablation.\n\nAnatomy refresher for the fellow: from C3 to C6 the "
+     "medial branches cross the waist of the articular pillar. Below it the C3-4 joint is supplied by the C3 and C4 "
+     "medial branches, and so on down to C7-T1.\n\n" + FLUORO + "cannulae were placed at the right C5 and C6 medial "
+     "branches and lesions made at 80 C for 90 s." + TOL,
+     [("C5-C6", "right", False)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "
