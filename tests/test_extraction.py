@@ -140,6 +140,12 @@ LEVEL_CASES = [
      "medial branches, and so on down to C7-T1.\n\n" + FLUORO + "cannulae were placed at the right C5 and C6 medial "
      "branches and lesions made at 80 C for 90 s." + TOL,
      [("C5-C6", "right", False)]),
+    ("the same targets blocked on the other side",
+     "PROCEDURE(S): First diagnostic lumbar medial branch block\nLEVEL(S): L3 medial branch, L4 medial branch, L5 dorsal "
+     "ramus\n\n" + FLUORO + "needles were walked to the left L3 and L4 medial branches and the left L5 dorsal ramus. "
+     "0.5 mL of 0.5% bupivacaine was deposited at each site. The same three targets were then blocked on the right in "
+     "the same manner." + TOL,
+     [("L4-L5", "bilateral", True), ("L5-S1", "bilateral", True)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "

@@ -75,10 +75,9 @@ class NoteContext:
     def _candidates(self, pattern: re.Pattern) -> set[int] | None:
         """The sentences holding one of the pattern's required words: no other can match (None: any may).
         Called once per sentence and pattern, so the cache is keyed by the (long-lived, compiled) pattern."""
-        try:
-            return self._candidate_cache[pattern]
-        except KeyError:
-            pass
+        cached = self._candidate_cache.get(id(pattern))  # id: hashing a compiled pattern rehashes its code
+        if cached is not None and cached[0] is pattern:
+            return cached[1]
         words = required_literals(pattern.pattern, pattern.flags) if self.scan.skip_exact else None
         found: set[int] | None = None
         if words is not None:
@@ -90,7 +89,7 @@ class NoteContext:
                     if i >= 0 and at + len(word) <= self.sentences[i].end:
                         found.add(i)
                     at = lowered.find(word, at + 1)
-        self._candidate_cache[pattern] = found
+        self._candidate_cache[id(pattern)] = (pattern, found)  # the pattern is kept, so its id stays its own
         return found
 
     def may_hold(self, pattern: re.Pattern, s: Sentence) -> bool:
