@@ -146,6 +146,10 @@ LEVEL_CASES = [
      "0.5 mL of 0.5% bupivacaine was deposited at each site. The same three targets were then blocked on the right in "
      "the same manner." + TOL,
      [("L4-L5", "bilateral", True), ("L5-S1", "bilateral", True)]),
+    ("telegraphic, with a typo in the nerve word",
+     "Procedure: rt lumbar radiofrequency ablation, thermal.\nUnder flouroscopy 18 g RF cannulas placed along rt L3, L4 "
+     "medial brances and rt L5 dorsal ramus. Lesions 85 C x 90 sec. No cx.",
+     [("L4-L5", "right", True), ("L5-S1", "right", True)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "
@@ -402,6 +406,9 @@ KIND_CASES = [
      "S: 41 y/o M, low back pain x 6 weeks.\nO: Paraspinal tenderness.\n\nA/P: Diagnostic medial branch blocks, L4-5 and "
      "L5-S1 facet joints.\nUnder fluoroscopy, needles to the L3 and L4 medial branches and the L5 dorsal ramus. 0.5% "
      "bupivacaine, 0.5 mL per nerve.\nTolerated well, no complications.", "medial_branch_block", "lumbar_sacral"),
+    ("R before the region", "R lumbar MBB - diagnostic\nFluoro-guided, AP/oblique. 22g needles to the R medial "
+     "branches at the affected levels. Each: 0.5 mL 0.75% ropivacaine. No sedation. No complications.",
+     "medial_branch_block", "lumbar_sacral"),
     ("typed in a hurry", "proc: L4-L5 bilatreal facit jt injection under flouro\n22g needle into each L4-L5 facit jt, "
      "AP/obl views ok. 1cc bupivicane 0.5% ea jt. pt tolorated well", "facet_injection", "lumbar_sacral"),
 ]
@@ -454,3 +461,10 @@ def test_a_voice_recognition_note_reads_like_a_typed_one():
     assert [(m.name, m.volume_ml) for m in report.medications] == [("triamcinolone", 1.0)]
     assert [g.modality for g in report.guidance] == ["fluoroscopy"]
     assert report.codes and report.codes[0].cpt == "64493"
+
+
+def test_telegraphic_notes_state_side_and_complications():
+    report = check_text("R lumbar MBB - diagnostic\nFluoro-guided. 22g needles to the R medial branches at the affected "
+                        "levels. Each: 0.5 mL 0.75% ropivacaine. No cx.")
+    assert report.procedure.laterality == "right"
+    assert report.tolerance.documented

@@ -28,7 +28,7 @@ def _side_regex() -> re.Pattern:
     # single letters only where they cannot be a vertebra: "(R)", or "R T7-8" before a level
     # "both" only right before a level ("both L5/S1 joints"): elsewhere it is "both legs", "both blocks"
     return re.compile(rf"(?<![A-Za-z])(?:{alternation})(?![A-Za-z])|\((?:l|r|b|lt|rt|bil|bilat)\)"
-                      rf"|(?<![A-Za-z0-9])[RL](?=\s+(?:[CTLS]\s?\d|third\s+occipital|TON\b))|(?<![A-Za-z])both(?=\s+(?:the\s+)?[CTL]\s?\d)", re.I)
+                      rf"|(?<![A-Za-z0-9])[RL](?=\s+(?:[CTLS]\s?\d|third\s+occipital|TON\b|(?:cervical|thoracic|lumbar)\b))|(?<![A-Za-z])both(?=\s+(?:the\s+)?[CTL]\s?\d)", re.I)
 
 
 _SIDE = _side_regex()
