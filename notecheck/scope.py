@@ -93,6 +93,8 @@ class TargetScope:
         }
         self.heading_value_negation = re.compile(table["heading_value_negation"]["pattern"], re.I)
         self.imaging_report = re.compile(table["imaging_report_sentence"]["pattern"], re.I)
+        self.findings_pathology = re.compile(table["findings_pathology_sentence"]["pathology"], re.I)
+        self.findings_done = re.compile(table["findings_pathology_sentence"]["done"], re.I)
         self.unfilled_template = re.compile(table["unfilled_template"]["pattern"])
         self.placeholder_value = re.compile(table["placeholder_value"]["pattern"])
         generic = table["generic_technique_sentence"]
@@ -163,6 +165,10 @@ class TargetScope:
                 if token_section[i] == section.category:
                     token_section[i] = category
 
+    def _describes_images(self, sentence_text: str) -> bool:
+        """A FINDINGS sentence about what the images show, not about what was done to a level."""
+        return bool(self.findings_pathology.search(sentence_text)) and not self.findings_done.search(sentence_text)
+
     def is_generic_technique(self, sentence_text: str) -> bool:
         starts, present, past = self.generic
         return bool(starts.search(sentence_text) and present.search(sentence_text) and not past.search(sentence_text))
@@ -204,6 +210,9 @@ class TargetScope:
                 current, reason = False, "sentence:generic_technique"
             elif self.imaging_report.search(sentences[token_sentence[span.start]].text) and span.label_ != "PROC":
                 current, reason = False, "sentence:imaging_report"
+            elif section == "findings" and span.label_ in ("LEVEL", "LEVEL_CONT", "NERVE") \
+                    and self._describes_images(sentences[token_sentence[span.start]].text):
+                current, reason = False, "sentence:imaging_finding"
             elif any(s <= span.start_char and span.end_char <= e for s, e in unfilled):
                 current, reason = False, "unfilled_template"
             elif boxes.unchecked(span.start_char, span.end_char):

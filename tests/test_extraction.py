@@ -150,6 +150,11 @@ LEVEL_CASES = [
      "Procedure: rt lumbar radiofrequency ablation, thermal.\nUnder flouroscopy 18 g RF cannulas placed along rt L3, L4 "
      "medial brances and rt L5 dorsal ramus. Lesions 85 C x 90 sec. No cx.",
      [("L4-L5", "right", True), ("L5-S1", "right", True)]),
+    ("a radiology-style FINDINGS line names levels only imaged",
+     "TECHNIQUE: Under fluoroscopy, needles were placed at the left L1 and L2 medial branches and 0.5 mL of 0.5% "
+     "bupivacaine was injected at each." + TOL + "\n\nFINDINGS: Mild left-sided facet arthropathy at L3-L4 and L4-L5. "
+     "Needle positions as described.\n\nIMPRESSION: Fluoroscopy-guided left L1 and L2 medial branch blocks.",
+     [("L2-L3", "left", True)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "
