@@ -414,6 +414,8 @@ KIND_CASES = [
     ("R before the region", "R lumbar MBB - diagnostic\nFluoro-guided, AP/oblique. 22g needles to the R medial "
      "branches at the affected levels. Each: 0.5 mL 0.75% ropivacaine. No sedation. No complications.",
      "medial_branch_block", "lumbar_sacral"),
+    ("an accession number is not an RF cue", "ACCESSION: RF-22-41907\nPROCEDURE: CT-guided left L3-L4 intra-articular "
+     "facet joint injection. A needle was placed into the joint." + TOL, "facet_injection", "lumbar_sacral"),
     ("typed in a hurry", "proc: L4-L5 bilatreal facit jt injection under flouro\n22g needle into each L4-L5 facit jt, "
      "AP/obl views ok. 1cc bupivicane 0.5% ea jt. pt tolorated well", "facet_injection", "lumbar_sacral"),
 ]
