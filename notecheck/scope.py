@@ -167,7 +167,9 @@ class TargetScope:
 
     def _describes_images(self, sentence_text: str) -> bool:
         """A FINDINGS sentence about what the images show, not about what was done to a level."""
-        return bool(self.findings_pathology.search(sentence_text)) and not self.findings_done.search(sentence_text)
+        done = [m for m in self.findings_done.finditer(sentence_text)
+                if not re.search(r"\bnot\s+(?:\w+\s+)?$", sentence_text[max(0, m.start() - 12):m.start()], re.I)]
+        return bool(self.findings_pathology.search(sentence_text)) and not done  # "... which were not injected"
 
     def is_generic_technique(self, sentence_text: str) -> bool:
         starts, present, past = self.generic

@@ -155,6 +155,11 @@ LEVEL_CASES = [
      "bupivacaine was injected at each." + TOL + "\n\nFINDINGS: Mild left-sided facet arthropathy at L3-L4 and L4-L5. "
      "Needle positions as described.\n\nIMPRESSION: Fluoroscopy-guided left L1 and L2 medial branch blocks.",
      [("L2-L3", "left", True)]),
+    ("FINDINGS naming levels 'which were not injected'",
+     "TECHNIQUE: Under fluoroscopy, needles were placed into the bilateral L4-L5 facet joints and 1 mL of 0.5% "
+     "bupivacaine was injected into each." + TOL + "\n\nFINDINGS: Hypertrophic facet arthropathy, greatest at L4-L5. "
+     "Degenerative facet changes are also seen at L2-L3 and at T12-L1, which were not injected.",
+     [("L4-L5", "bilateral", False)]),
     ("one side aborted",
      "PROCEDURE: Bilateral L4-5 facet nerve blocks (L3 and L4 medial branches).\n" + FLUORO + "starting on the left, "
      "needles were advanced to the left L3 and L4 medial branch targets and 0.5 mL of 0.25% bupivacaine was injected at "
@@ -414,6 +419,12 @@ KIND_CASES = [
     ("R before the region", "R lumbar MBB - diagnostic\nFluoro-guided, AP/oblique. 22g needles to the R medial "
      "branches at the affected levels. Each: 0.5 mL 0.75% ropivacaine. No sedation. No complications.",
      "medial_branch_block", "lumbar_sacral"),
+    ("a radiology-style EXAMINATION line names the study", "EXAMINATION: PROVOCATIVE LUMBAR DISCOGRAPHY, L3-L4, L4-L5 AND "
+     "L5-S1\n\nTECHNIQUE: Under fluoroscopic guidance needles were placed into each disc. Prior facet injections "
+     "gave no relief." + TOL, "not_facet", "lumbar_sacral"),
+    ("a physical EXAMINATION heading stays the examination", "EXAMINATION: Tender over the L4-5 facets, negative "
+     "straight leg raise.\n\nPROCEDURE: Right L5-S1 facet joint injection under fluoroscopy. A needle was placed." + TOL,
+     "facet_injection", "lumbar_sacral"),
     ("an accession number is not an RF cue", "ACCESSION: RF-22-41907\nPROCEDURE: CT-guided left L3-L4 intra-articular "
      "facet joint injection. A needle was placed into the joint." + TOL, "facet_injection", "lumbar_sacral"),
     ("typed in a hurry", "proc: L4-L5 bilatreal facit jt injection under flouro\n22g needle into each L4-L5 facit jt, "
