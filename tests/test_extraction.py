@@ -272,6 +272,10 @@ MED_CASES = [
      "PROCEDURE: Right L4-5 facet joint injection.\nContrast: none (iodinated contrast allergy - hives)\n" + FLUORO
      + "0.5 mL of 0.5% bupivacaine was injected into the joint." + TOL,
      [("bupivacaine", "anesthetic", "0.5%", None, 0.5, True)]),
+    ("Omni 240 (slang for Omnipaque)",
+     "PROCEDURE: Right L4-5 facet joint injection.\n" + FLUORO + "Omni 240 0.2 cc confirmed the joint, then 0.5 mL of "
+     "0.5% bupivacaine was injected." + TOL,
+     [("iohexol", "contrast", "240", None, 0.2, True), ("bupivacaine", "anesthetic", "0.5%", None, 0.5, True)]),
     ("a named contrast, then its volume as 'contrast'",
      "Procedure: Right L4-5 medial branch block\nContrast: Omnipaque 240\nInjectate: 0.5% bupivacaine 0.5 mL per nerve\n"
      + FLUORO + "needles were placed. Physician comment: 0.2 mL contrast each." + TOL,
@@ -422,6 +426,9 @@ KIND_CASES = [
     ("a radiology-style EXAMINATION line names the study", "EXAMINATION: PROVOCATIVE LUMBAR DISCOGRAPHY, L3-L4, L4-L5 AND "
      "L5-S1\n\nTECHNIQUE: Under fluoroscopic guidance needles were placed into each disc. Prior facet injections "
      "gave no relief." + TOL, "not_facet", "lumbar_sacral"),
+    ("an EXAMINATION line naming a neurolysis", "EXAMINATION: CT-GUIDED CHEMICAL NEUROLYSIS OF RIGHT LUMBAR MEDIAL "
+     "BRANCHES (PHENOL)\n\nTECHNIQUE: Under CT guidance needles were placed at the right L3 and L4 medial branches and "
+     "0.5 mL of 6% phenol was injected at each." + TOL, "radiofrequency_ablation", "lumbar_sacral"),
     ("a physical EXAMINATION heading stays the examination", "EXAMINATION: Tender over the L4-5 facets, negative "
      "straight leg raise.\n\nPROCEDURE: Right L5-S1 facet joint injection under fluoroscopy. A needle was placed." + TOL,
      "facet_injection", "lumbar_sacral"),
