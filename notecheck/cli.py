@@ -19,9 +19,9 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from . import __version__
+from .console import err, usage_error as _usage_error
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True,
@@ -29,7 +29,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     help="Check facet-joint procedure notes for the documentation a payer requires.",
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Format(str, Enum):
@@ -41,11 +40,6 @@ class Format(str, Enum):
 class EvalFormat(str, Enum):
     text = "text"
     json = "json"
-
-
-def _usage_error(message: str) -> None:
-    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False)
-    raise typer.Exit(2)
 
 
 def _configure_logging(debug: bool) -> None:

@@ -20,10 +20,8 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+from ..console import err, usage_error as _usage_error
 
 
 class InputFormat(str, Enum):
@@ -61,11 +59,6 @@ class Severity(str, Enum):
     error = "error"
     warning = "warning"
     info = "info"
-
-
-def _usage_error(message: str) -> None:
-    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False)
-    raise typer.Exit(2)
 
 
 def _configure_logging(debug: bool) -> None:

@@ -20,10 +20,9 @@ from enum import Enum
 from typing import List, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+from ..console import err, usage_error as _usage_error
 
 
 class SparkInputFormat(str, Enum):
@@ -31,11 +30,6 @@ class SparkInputFormat(str, Enum):
     parquet = "parquet"
     csv = "csv"
     jsonl = "jsonl"
-
-
-def _usage_error(message: str) -> None:
-    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False)
-    raise typer.Exit(2)
 
 
 def _session(master: Optional[str], app_name: str, debug: bool):
