@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .doctext import doc_text
+from .doctext import doc_scan, doc_text
 from .report import Guidance, History, Level, Medication, Procedure, Span, Tolerance
 from .recognizers.context import NoteContext
 from .recognizers.guidance import recognize_guidance
@@ -59,6 +59,7 @@ def make_extractor(nlp: Language, name: str) -> "ExtractorComponent":
 
 class ExtractorComponent:
     def __call__(self, doc: Doc) -> Doc:
-        ctx = NoteContext(doc_text(doc), doc._.nc_mentions or [], doc._.nc_sentences or [])
+        ctx = NoteContext(doc_text(doc), doc._.nc_mentions or [], doc._.nc_sentences or [],
+                          prepared_scan=doc_scan(doc), prepared_boxes=doc._.nc_boxes)
         doc._.notecheck = extract(ctx)
         return doc

@@ -27,6 +27,8 @@ if not Doc.has_extension("nc_mentions"):
     Doc.set_extension("nc_mentions", default=None)
 if not Doc.has_extension("nc_sentences"):
     Doc.set_extension("nc_sentences", default=None)
+if not Doc.has_extension("nc_boxes"):
+    Doc.set_extension("nc_boxes", default=None)  # the note's checkboxes (checkboxes.BoxIndex), found once
 
 
 @dataclass
@@ -241,6 +243,7 @@ class TargetScope:
             self._apply_model(mentions, sentences)
         doc._.nc_mentions = mentions
         doc._.nc_sentences = sentences
+        doc._.nc_boxes = boxes
         return doc
 
 

@@ -30,6 +30,10 @@ class NoteContext:
     #: Filled by the procedure recognizer; later recognizers read it.
     kind: str = "unknown"
     performed: bool = True
+    #: What the pipeline already worked out for the Doc (doctext.doc_scan, scope's checkboxes); found here
+    #: from the text when not given.
+    prepared_scan: NoteForScan | None = field(default=None, repr=False)
+    prepared_boxes: BoxIndex | None = field(default=None, repr=False)
     _candidate_cache: dict = field(default_factory=dict, repr=False)
 
     def current(self, *labels: str) -> list[Mention]:
@@ -55,7 +59,7 @@ class NoteContext:
 
     @cached_property
     def scan(self) -> NoteForScan:
-        return NoteForScan.of(self.text)
+        return self.prepared_scan if self.prepared_scan is not None else NoteForScan.of(self.text)
 
     def may_match(self, pattern: re.Pattern) -> bool:
         """False when ``pattern`` cannot match anywhere in the note (literals.py), so no sentence needs
@@ -66,7 +70,7 @@ class NoteContext:
     @cached_property
     def boxes(self) -> BoxIndex:
         """The note's checkboxes: an empty box's label documents nothing."""
-        return BoxIndex(self.text)
+        return self.prepared_boxes if self.prepared_boxes is not None else BoxIndex(self.text)
 
     @cached_property
     def _sentence_starts(self) -> list[int]:
