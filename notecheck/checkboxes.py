@@ -30,20 +30,14 @@ class Box:
 
 
 @lru_cache(maxsize=None)
-def _glyphs() -> tuple[re.Pattern, str]:
+def _glyphs() -> re.Pattern:
     data = load("checkboxes.json")
-    pattern = re.compile(f"(?P<unchecked>{data['unchecked']})|(?P<checked>{data['checked']})")
-    # Characters one of the glyphs needs: a note holding none of them has no boxes (the common case).
-    firsts = "[(" + "".join(ch for ch in data["unchecked"] + data["checked"] if ord(ch) > 127)
-    return pattern, firsts
+    return re.compile(f"(?P<unchecked>{data['unchecked']})|(?P<checked>{data['checked']})")
 
 
 def find_boxes(text: str) -> list[Box]:
     """Every checkbox of the note with the text it governs, in order."""
-    pattern, firsts = _glyphs()
-    if not any(ch in text for ch in firsts):
-        return []
-    found = [(m.start(), m.end(), m.lastgroup == "checked") for m in pattern.finditer(text)]
+    found = [(m.start(), m.end(), m.lastgroup == "checked") for m in _glyphs().finditer(text)]
     boxes: list[Box] = []
     i = 0
     while i < len(found):
