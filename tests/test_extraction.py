@@ -438,6 +438,21 @@ KIND_CASES = [
      "AP/obl views ok. 1cc bupivicane 0.5% ea jt. pt tolorated well", "facet_injection", "lumbar_sacral"),
 ]
 
+# Other names physicians give the same procedures: the title alone must say which kind.
+_NAMED_BODY = ("\nUnder fluoroscopic guidance a 22-gauge needle was advanced to the target bilaterally at L4-L5 and "
+               "L5-S1. 0.5 mL of 0.5% bupivacaine was injected at each level." + TOL)
+KIND_CASES += [(title, "PROCEDURE: " + title + _NAMED_BODY, kind, "lumbar_sacral") for title, kind in [
+    ("Bilateral L4-5 and L5-S1 posterior primary ramus blocks", "medial_branch_block"),
+    ("Lumbar dorsal rami blocks", "medial_branch_block"),
+    ("Lumbar zygapophysial joint nerve blocks", "medial_branch_block"),
+    ("Lumbar facet medial nerve blocks", "medial_branch_block"),
+    ("LMBB bilateral", "medial_branch_block"),
+    ("Lumbar FJI bilateral", "facet_injection"),
+    ("Facet joint steroid injections", "facet_injection"),
+    ("Bilateral lumbar apophyseal joint injections", "facet_injection"),
+    ("Lumbar Z-jt injection", "unknown"),
+]]
+
 
 @pytest.mark.parametrize("name, text, kind, region", KIND_CASES, ids=[c[0] for c in KIND_CASES])
 def test_procedure_kind_and_region(name, text, kind, region):

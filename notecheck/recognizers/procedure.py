@@ -56,7 +56,7 @@ def _cue_kinds(mentions) -> set[str]:
         cue = m.meta.get("cue")
         if m.label == "NERVE":  # the third occipital nerve is the C2-3 joint's medial branch
             kinds.add("mbb")
-        elif cue == "mbb" and re.search(r"dorsal ramus", m.text, re.I):
+        elif cue == "mbb" and re.search(r"dorsal ram|posterior (?:primary )?ram|\b[dp]prs?\b", m.text, re.I):
             kinds.add("dorsal_ramus")
         elif cue == "ia" and re.search(r"facet|zygapo|z-?joint", m.text, re.I):
             kinds.update({"ia", "ia_facet"})
