@@ -374,6 +374,27 @@ TOLERANCE_CASES = [
     ("stimulation paresthesia is not a complication",
      "PROCEDURE: Right L3 and L4 medial branch radiofrequency ablation under fluoroscopy. Sensory stimulation at 50 Hz "
      "produced concordant paresthesias at 0.4 volts. Lesions were made at 80 degrees for 90 seconds. Tolerated well.", True, []),
+    ("a long consent risk list names no complication that happened",
+     "PROCEDURE: Right L4-5 facet injection under fluoroscopy. Informed consent was obtained after discussion of the "
+     "risks, which include bleeding, infection, nerve injury, headache, worsening pain and allergic reaction. A needle "
+     "was placed into the joint. Tolerated well.", True, []),
+    ("discharge teaching names what to watch for",
+     "PROCEDURE: Right L4-5 facet injection under fluoroscopy. A needle was placed into the joint. Tolerated well.\n"
+     "The patient was counseled on positional headache and infection and told to call if fever develops.", True, []),
+    ("a non-vascular contrast pattern is not intravascular uptake",
+     "PROCEDURE: Right L4-5 facet injection under fluoroscopy. 0.2 mL of Omnipaque showed a non-vascular pattern and "
+     "excluded vascular uptake. Tolerated well.", True, []),
+    ("the reaction behind a contrast allergy is history",
+     "PROCEDURE: Right L4-5 facet injection under fluoroscopy. No contrast was used because of a documented iodinated "
+     "contrast allergy (hives). Tolerated well.", True, []),
+    ("uptake listed under COMPLICATIONS counts even when corrected",
+     "PROCEDURE: Right L4-5 facet injection under fluoroscopy. A needle was placed into the joint.\n"
+     "COMPLICATIONS: Intravascular uptake at one site, corrected by repositioning.", True, ["intravascular uptake"]),
+    ("the symptoms of a vasovagal reaction are that reaction",
+     "PROCEDURE: Right L4-5 facet injection under fluoroscopy. During the procedure the patient became diaphoretic, "
+     "lightheaded and bradycardic: vasovagal reaction, resolved with leg elevation.", True, ["vasovagal reaction"]),
+    ("a sedation reason is history", "PROCEDURE: Right L4-5 facet injection under fluoroscopy. Sedation: Versed 1 mg IV - "
+     "hx vasovagal syncope w/ prior inj. A needle was placed into the joint. Tolerated well.", True, []),
 ]
 
 

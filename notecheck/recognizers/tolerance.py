@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .. import resources
 from ..report import Tolerance
 from .context import NoteContext
 
@@ -16,6 +17,7 @@ _HANDLED = re.compile(r"reposition\w*|redirect\w*|withdrawn slightly|adjust\w*|p
 _TECHNIQUE_ONLY = {"bleeding", "dural puncture", "intravascular uptake", "paresthesia"}
 #: Paresthesia during sensory stimulation is the test working, not a complication.
 _STIMULATION = re.compile(r"stimulat\w*|volts?\b|\bhz\b|concordant", re.I)
+_RISK_LIST = re.compile(resources.load("scope.json")["risk_list_sentence"]["pattern"], re.I)
 
 
 def recognize_tolerance(ctx: NoteContext) -> Tolerance:
@@ -23,6 +25,7 @@ def recognize_tolerance(ctx: NoteContext) -> Tolerance:
         return Tolerance(documented=False)
     spans: list[tuple[int, int]] = []
     complications: list[str] = []
+    symptom_of: dict[str, list[str]] = {}
     documented = False
     for m in ctx.current("TOLERANCE", "NO_COMPLICATION"):
         if m.label == "TOLERANCE" and m.negated:
@@ -33,13 +36,20 @@ def recognize_tolerance(ctx: NoteContext) -> Tolerance:
         if m.negated:
             continue
         name = m.meta.get("name", m.text.lower())
-        sentence = ctx.sentence(m.sentence).text
-        if name in _TECHNIQUE_ONLY and _HANDLED.search(sentence):
+        sentence = ctx.sentence(m.sentence)
+        if _RISK_LIST.search(sentence.text):
             continue
-        if name == "paresthesia" and _STIMULATION.search(sentence):
+        # Listed under a COMPLICATIONS heading, the author counts it, however it was handled.
+        if name in _TECHNIQUE_ONLY and _HANDLED.search(sentence.text) and sentence.section != "complications":
+            continue
+        if name == "paresthesia" and _STIMULATION.search(sentence.text):
             continue
         documented = True
         spans.append((m.start, m.end))
         if name not in complications:
             complications.append(name)
+        if m.meta.get("symptom_of"):
+            symptom_of[name] = m.meta["symptom_of"]
+    # "diaphoretic and bradycardic: vasovagal reaction" is one complication, named by what it was.
+    complications = [c for c in complications if not set(symptom_of.get(c, ())) & set(complications)]
     return Tolerance(documented=documented, complications=complications, spans=sorted(set(spans)))
