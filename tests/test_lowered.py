@@ -18,8 +18,11 @@ def test_every_rule_pattern_twin_gives_the_original_spans_on_every_note():
     twins = [(p, lowered_twin(p.pattern, p.flags)) for p in patterns if p.flags & re.IGNORECASE]
     assert sum(t is not None for _, t in twins) > 100  # nearly every rule has one
     notes = [p.read_text(encoding="utf-8") for p in sorted(CORPORA.glob("**/*.txt"))]
-    assert all(twin_ok(n) for n in notes)
-    for text in notes:
+    # Twins are used only on notes whose non-ASCII characters have no case ("Müller", "É" fall back to
+    # the originals); nearly all notes are such.
+    usable = [n for n in notes if twin_ok(n)]
+    assert len(usable) > 0.95 * len(notes)
+    for text in usable:
         lowered = text.lower()
         for pattern, twin in twins:
             if twin is not None:
