@@ -106,7 +106,8 @@ def _rfa_lines(levels) -> list[Code]:
 
 
 def levels_billed(codes: list[Code]) -> int:
-    """How many levels claim lines stand for (a third-and-beyond line counts as one more level)."""
+    """How many levels claim lines stand for (a third-and-beyond line counts as one more level, and claims
+    a third level even when no second-level line is billed: 64493 + 64495 stands for three)."""
     count = 0
     per_code = table()["level_count_of_code"]
     for code in codes:
@@ -115,6 +116,8 @@ def levels_billed(codes: list[Code]) -> int:
             count += code.units
         elif n:
             count += n * code.units
+    if any(code.cpt in table()["third_plus_codes"] for code in codes):
+        count = max(count, 3)
     return count
 
 

@@ -5,7 +5,7 @@ needs boundaries that keep a heading, a bullet or a list item out of the next se
 component is one pass over the tokens (~0.1 ms a note) and honours what matters for scope:
 - a blank line, or a line break before a heading, bullet, number or capital, starts a sentence;
 - a line break inside running text (the next line starts lower case) does not;
-- ``.``, ``!``, ``?`` followed by a capital or digit start a sentence, except after abbreviations; so does
+- ``.``, ``!``, ``?`` (or ``.)``) followed by a capital or digit start a sentence, except after abbreviations; so does
   ``.`` followed by a lower-case clause opener ("then", "she", "needles"), for notes typed in lower case.
 """
 
@@ -107,6 +107,8 @@ def sentence_starts(doc: Doc, tokens: "_Tokens | None" = None) -> list[bool]:
                                               # notes typed all in lower case: "no runoff. then kenalog ..."
                                               or tok_text.lower() in _CLAUSE_OPENERS and prev_text == "."
                                               and before[-1:].isalpha())
+            elif prev_text == ")" and prev > 0 and texts[prev - 1][-1:] in _FINAL and tok_text[:1].isupper():
+                start = True  # "(For C3 to C6 the target is ... view.) The skin was ..."
         starts[i] = start
         prev = i
     return starts

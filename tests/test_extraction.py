@@ -194,6 +194,40 @@ LEVEL_CASES = [
      "branches bilaterally. The L5 dorsal ramus targets could not be reached because of the fusion mass. Lesions "
      "at 90 C for 90 seconds." + TOL,
      [("L4-L5", "bilateral", True)]),
+    ("a region word between the nerves and 'medial branch'",
+     "Procedure: Left T6, T7 and T8 thoracic medial branch blocks, diagnostic\n" + FLUORO + "needles were placed. "
+     "General note on thoracic targets: each medial branch crosses the transverse process below it; for example, the "
+     "T4 medial branch is found on the T5 transverse process. 0.5 mL of 0.5% bupivacaine at each site." + TOL,
+     [("T7-T8", "left", True), ("T8-T9", "left", True)]),
+    ("a parenthesised teaching aside ends before the next sentence",
+     "PROCEDURE: Right third occipital nerve, C3 and C4 medial branch radiofrequency ablation.\n(For C3 to C6 the "
+     "medial branch crosses the waist of the articular pillar, the usual target on the lateral view.) The skin was "
+     "infiltrated with 1% lidocaine." + TOL,
+     [("C2-C3", "right", True), ("C3-C4", "right", True)]),
+    ("abbreviation then nerves", "Proc: bilat LMBB L2, L3, L4 (medial branch nerve blocks)\n" + FLUORO
+     + "0.5 mL of 0.5% bupivacaine per nerve." + TOL, [("L3-L4", "bilateral", True), ("L4-L5", "bilateral", True)]),
+    ("a table of nerves written 'medial br.'",
+     "Procedure: Lumbar medial branch block, left\n" + FLUORO + "the targets below were blocked.\n"
+     "L3 medial br.     Left   0.5% bupivacaine    0.5 mL\nL4 medial br.     Left   0.5% bupivacaine    0.5 mL\n"
+     "L5 dorsal ramus   Left   0.5% bupivacaine    0.5 mL\n" + TOL,
+     [("L4-L5", "left", True), ("L5-S1", "left", True)]),
+    ("a joint counted from is a landmark",
+     "PROCEDURE: Left C3-4 facet joint injection.\nUnder fluoroscopy the C3-4 joint was identified by counting down "
+     "from the C2-3 joint and a needle was placed into it." + TOL, [("C3-C4", "left", False)]),
+    ("dermatomes in the examination are not levels",
+     "EXAM: Sensation intact to light touch in C5 through T1 dermatomes.\nPROCEDURE: Right C3-4 facet joint "
+     "injection under fluoroscopy. A needle was placed into the joint." + TOL, [("C3-C4", "right", False)]),
+    ("an MRI sentence inside the procedure section",
+     "PROCEDURE: Left L4/5 facet joint injection under fluoroscopy. Her MRI last autumn showed facet joint "
+     "arthropathy from L4/5 down to L5/S1 and mild degenerative disc change at L2/3.\nA needle was placed into the "
+     "left L4/5 joint." + TOL, [("L4-L5", "left", False)]),
+    ("a side field in a pipe table",
+     "Procedure              | Thoracolumbar medial branch block\nSide                   | B/L\n"
+     "Targets                | T11, T12 and L1 medial branches\nImaging                | Fluoroscopy\n" + TOL,
+     [("T12-L1", "bilateral", True), ("L1-L2", "bilateral", True)]),
+    ("side words mistyped", "Procedure: Bilaterla L5-S1 facet joint injecton w/ fluoroscopy\nA needle was advanced "
+     "into the left L5-S1 facet joint. Same was done on the rigth L5-S1 facet joint." + TOL,
+     [("L5-S1", "bilateral", False)]),
 ]
 
 
@@ -342,6 +376,14 @@ GUIDANCE_CASES = [
      "PROCEDURE: Bilateral L4-5 facet joint injections.\nCT scan of the lumbar spine showed L4-5 facet arthropathy. "
      "Needles were introduced into each joint and 0.5 mL of 0.5% bupivacaine was injected." + TOL,
      [], []),
+    ("the C-arm out for service",
+     "PROCEDURE: Right C5-6 facet joint injection.\nFluoroscopy was unavailable today because the C-arm was out for "
+     "service. Under ultrasound guidance the needle was advanced in plane into the joint." + TOL,
+     [("ultrasound", False), ("fluoroscopy", True)], []),
+    ("CT that had been requested was not used",
+     "PROCEDURE: Right L4-5 facet joint injection.\nCT guidance had been requested because of his scoliosis, but the "
+     "CT suite was unavailable today; the procedure was done under fluoroscopy instead. A needle was placed." + TOL,
+     [("fluoroscopy", False), ("ct", True)], []),
 ]
 
 
@@ -473,6 +515,16 @@ KIND_CASES += [(title, "PROCEDURE: " + title + _NAMED_BODY, kind, "lumbar_sacral
     ("Bilateral lumbar apophyseal joint injections", "facet_injection"),
     ("Lumbar Z-jt injection", "unknown"),
 ]]
+
+KIND_CASES += [
+    ("the C-arm's caudal tilt is not a caudal epidural",
+     "The patient is here for right lumbar radiofrequency ablation at the target levels. Under fluoroscopy, with "
+     "oblique and caudal tilt, three RF cannulas were placed along the target nerves. Lesions were made at 80 degrees "
+     "Celsius for 90 seconds." + TOL, "radiofrequency_ablation", "lumbar_sacral"),
+    ("basivertebral nerve ablation", "Procedure: Basivertebral nerve ablation, L4 and L5 vertebral bodies\nUnder "
+     "fluoroscopy an introducer was advanced through each pedicle and ablation was performed at 85 degrees C." + TOL,
+     "not_facet", "lumbar_sacral"),
+]
 
 
 @pytest.mark.parametrize("name, text, kind, region", KIND_CASES, ids=[c[0] for c in KIND_CASES])

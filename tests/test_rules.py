@@ -209,6 +209,12 @@ def test_medical_necessity_rules(code, history, expected):
     # aggravating movements and a reason for sedation are not deficits (ANNOTATION-RULES.md)
     ("The pain is worse with extension and rotation.", True),
     ("Spasticity prevents her from staying still prone without sedation.", True),
+    ("She is unable to lie prone for 60 minutes without sedation.", True),
+    ("Pain wakes her from sleep three or four nights a week.", False),
+    ("She is unable to read or use her tablet for more than 15 minutes.", False),
+    ("Walking is limited to about 15 minutes.", False),
+    ("The pain now limits him to about 10 minutes of walking.", False),
+    ("He has given up his vegetable garden.", False),
 ])
 def test_functional_impairment_is_a_named_activity(function, expected):
     history = GOOD_HISTORY.replace("ODI 38%, unable to stand more than 20 minutes. ", function + " ")
@@ -349,6 +355,7 @@ def test_nerves_count_as_the_joints_they_supply():
 @pytest.mark.parametrize("lines, levels", [
     (["64493-50"], 1), (["64493-50", "64494-50"], 2), (["64493x2"], 2), (["64493", "64494", "64495"], 3),
     (["64635", "64636x2"], 3), (["77003"], 0),
+    (["64493", "64495"], 3),  # the third-and-beyond code claims a third level, second-level line or not
 ])
 def test_levels_billed(lines, levels):
     assert levels_billed([parse_billed(x) for x in lines]) == levels
@@ -371,6 +378,15 @@ CLAIM_CASES = [
 def test_claim_findings(name, billed, expected):
     report = check_text(GOOD_HISTORY + GOOD_PROCEDURE, billed=[parse_billed(b) for b in billed])
     assert {c for c in finding_codes(report) if c.startswith("CLAIM_")} == expected
+
+
+def test_third_level_code_billed_for_the_second_level():
+    two_levels = GOOD_PROCEDURE.replace("Bilateral L4-5 intra-articular", "Bilateral L4-5 and L5-S1 intra-articular")
+    billed = [parse_billed(b) for b in ("64493-50", "64495-50")]
+    report = check_text(GOOD_HISTORY + two_levels, billed=billed)
+    assert [lv.joint for lv in report.levels] == ["L4-L5", "L5-S1"]
+    finding = next(f for f in report.findings if f.code == "CLAIM_LEVEL_MISMATCH")
+    assert finding.details["billed_levels"] == 3 and finding.details["documented_levels"] == 2
 
 
 def test_under_billing_is_reported_with_what_was_not_billed():

@@ -235,7 +235,7 @@ def _assign_sides(ctx: NoteContext, sites: list[_Site]) -> None:
         prev = site
 
 
-_SIDE_FIELD = re.compile(r"^\s*[-*]?\s*(?:side|laterality|sides?\s+treated)\s*(?::|\n|$)", re.I)
+_SIDE_FIELD = re.compile(r"^\s*[-*]?\s*(?:side|laterality|sides?\s+treated)\s*(?::|\||\t|\n|$)", re.I)
 
 
 def _note_side(ctx: NoteContext) -> str | None:

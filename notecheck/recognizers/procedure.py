@@ -95,6 +95,15 @@ def _classify(title: set[str], body: set[str], has_sites: bool) -> str | None:
     return None
 
 
+_SPINE_REGION = re.compile(r"\b(?:cervical|thoracic|lumbar|lumbosacral)\b", re.I)
+
+
+def _spine_rfa(ctx: NoteContext, cues) -> bool:
+    """ "Right lumbar radiofrequency ablation at the target levels": an ablation of the spine whose
+    levels are not named is still a facet RFA (its missing level is a finding, not another procedure)."""
+    return any(m.meta.get("cue") == "rfa" and _SPINE_REGION.search(ctx.sentences[m.sentence].text) for m in cues)
+
+
 def _classify_body(cues: set[str], has_sites: bool) -> str:
     """No title to go by: a procedure that mentions facets only in passing beside an epidural is an epidural."""
     strong = cues & {"mbb", "ia_facet"} or ("rfa" in cues and _facet_evidence(cues))
@@ -154,7 +163,8 @@ def recognize_procedure(ctx: NoteContext) -> Procedure:
     if not ctx.performed:
         ctx.kind = "not_facet"
         return Procedure(kind="not_facet", described_as="clinic or consult note; no procedure performed in it")
-    has_sites = bool(ctx.current("LEVEL", "NERVE"))
+    # Where an ablation was done: levels or nerves, or at least the spine ("right lumbar RFA at the target levels").
+    has_sites = bool(ctx.current("LEVEL", "NERVE")) or _spine_rfa(ctx, title_cues + cues)
     kind = _classify(_cue_kinds(title_cues), _cue_kinds(body_cues), has_sites)
     if kind is None:  # no title: decide from the whole note
         kind = _classify_body(_cue_kinds(cues), has_sites)
