@@ -50,11 +50,11 @@ MIXTURE_BACKREF = re.compile(
     re.I,
 )
 #: "Injected 0.8 mL per side: Depo-Medrol 40 mg in 0.5% bupivacaine" — a volume introducing a list.
-MIXTURE_COLON = re.compile(rf"(?P<vol>{VOLUME.pattern})(?:\s+(?:each|total|in total|per\s+\w+))?\s*[:(]", re.I)
+MIXTURE_COLON = re.compile(rf"(?P<vol>{VOLUME.pattern})(?:\s+(?:each|total|in total|per\s+\w+))?\s*[:(=]", re.I)
 _TABLE_GAP = re.compile(r"[^\S\n]*\|[^\S\n]*|")
 _CONTRAST_STRENGTH = re.compile(r"(?<![0-9.])(?P<n>1[4-9]0|2[0-9]0|3[0-7]0)(?![0-9])", re.I)
 _ATTACH_BEFORE = re.compile(
-    r"^\s*(?:(?:per|each|/)\s*(?:joint|level|site|nerve|side|target|injection)\s+)?(?:of\s+)?(?:(?:a|an|the)\s+)?(?:(?:(?:\d*\.?\d+\s*(?:%|per ?cent\b)|(?:(?:zero\s+)?point(?:\s+(?:zero|one|two|three|four|five|six|seven|eight|nine)){1,3}|one|two|three|four|five|ten)\s+per ?cent\b)|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|preservative[- ]free|pf|plain|"
+    r"^\s*,?\s*(?:(?:per|each|/)\s*(?:joint|level|site|nerve|side|target|injection)\s+)?(?:of\s+)?(?:(?:a|an|the)\s+)?(?:(?:(?:\d*\.?\d+\s*(?:%|per ?cent\b)|(?:(?:zero\s+)?point(?:\s+(?:zero|one|two|three|four|five|six|seven|eight|nine)){1,3}|one|two|three|four|five|ten)\s+per ?cent\b)|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|preservative[- ]free|pf|plain|"
     r"sterile|nonionic|non-ionic)\s*(?:of\s+)?)*$",
     re.I,
 )
@@ -72,12 +72,12 @@ _TRAILING_TOTAL = re.compile(
     re.I,
 )
 _JOINED = re.compile(
-    r"^\s*(?:(?:(?:\d*\.?\d+\s*(?:%|per ?cent\b)|(?:(?:zero\s+)?point(?:\s+(?:zero|one|two|three|four|five|six|seven|eight|nine)){1,3}|one|two|three|four|five|ten)\s+per ?cent\b)|\d+(?:\.\d+)?\s*mg\s*/\s*(?:1\s*)?ml)\s*)?(?:(?:plain|preservative[- ]free|pf)\s+)?(?:,\s*)?(?:with|\+|plus|and|&|/|mixed with|combined with|in)\s*"
+    r"^\s*(?:(?:(?:\d*\.?\d+\s*(?:%|per ?cent\b)|(?:(?:zero\s+)?point(?:\s+(?:zero|one|two|three|four|five|six|seven|eight|nine)){1,3}|one|two|three|four|five|ten)\s+per ?cent\b)|\d+(?:\.\d+)?\s*mg\s*/\s*(?:1\s*)?ml)\s*)?(?:[\d./]+\s*(?:cc|ml)\s+)?(?:(?:plain|preservative[- ]free|pf)\s+)?(?:,\s*)?(?:with|\+|plus|and|&|/|mixed with|combined with|containing|in)\s*"
     r"(?:(?:\d+(?:\.\d+)?\s*(?:mg|mcg|milligrams?)|(?:\d*\.?\d+\s*(?:%|per ?cent\b)|(?:(?:zero\s+)?point(?:\s+(?:zero|one|two|three|four|five|six|seven|eight|nine)){1,3}|one|two|three|four|five|ten)\s+per ?cent\b))\s*(?:of\s+)?)?(?:preservative[- ]free\s+)?$",
     re.I,
 )
 _MIXED_INTO = re.compile(
-    r"^\s*(?:\d+(?:\.\d+)?\s*mg(?:\s*/\s*ml)?\s*)?(?:(?:mixed|combined|diluted|drawn up)\s+(?:1\s*:\s*1\s+)?(?:with|in|into)|\+|plus|and|with)\s+"
+    r"^\s*(?:\d+(?:\.\d+)?\s*mg(?:\s*/\s*ml)?\s*)?\)?\s*(?:(?:mixed|combined|diluted|drawn up)\s+(?:1\s*:\s*1\s+)?(?:with|in|into)|\+|plus|and|with|in)\s+"
     r"(?:[\d./]+\s*(?:cc|ml)\s*(?:of\s+)?)?(?:(?:preservative[- ]free|pf|normal|sterile|(?:\d*\.?\d+\s*(?:%|per ?cent\b)|(?:(?:zero\s+)?point(?:\s+(?:zero|one|two|three|four|five|six|seven|eight|nine)){1,3}|one|two|three|four|five|ten)\s+per ?cent\b))\s*)*$",
     re.I,
 )

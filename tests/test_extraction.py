@@ -275,6 +275,12 @@ def test_level_spans_point_at_the_written_level():
 # --- medications ---------------------------------------------------------------------------------------
 
 MED_CASES = [
+    ("British brand names",
+     "PROCEDURE: Left L4/5 facet joint injection.\nUsing the image intensifier the skin was infiltrated with 1% "
+     "lignocaine. Into the joint 1 ml of 0.5% Marcain containing 20 mg Depo-Medrone was injected; then 40 mg Kenacort "
+     "was given at the same site." + TOL,
+     [("lidocaine", "anesthetic", "1%", None, None, False), ("bupivacaine", "anesthetic", "0.5%", None, 1.0, True),
+      ("methylprednisolone", "steroid", None, "20 mg", 1.0, True), ("triamcinolone", "steroid", None, "40 mg", None, True)]),
     ("brand to generic with skin local",
      "PROCEDURE: Right L4-5 facet joint injection.\n" + FLUORO + "a skin wheal was raised with 1% lidocaine. "
      "0.5 mL of Omnipaque 240 confirmed intra-articular spread. 1cc of a 10cc solution of Marcaine 0.5% and 80 mg of "

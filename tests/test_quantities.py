@@ -52,6 +52,18 @@ def _run(sentence, drugs, contrast=()):
     ("then zero point five cc of zero point two five percent bupivacaine at each nerve", ["bupivacaine"],
      [("0.25%", None, 0.5)]),
     ("Omnipaque one tenth of a cc at each showed no vascular uptake", ["Omnipaque"], [(None, None, 0.1)]),
+    # drugs that share the volume of the one they are given with
+    ("SENSORCAINE 0.5% 0.5 CC AND KENALOG 10 MG WERE INJECTED INTO EACH JOINT.", ["SENSORCAINE", "KENALOG"],
+     [("0.5%", None, 0.5), (None, "10 mg", 0.5)]),
+    ("Into each joint 1 ml of 0.5% Marcain containing 20 mg Depo-Medrone was then injected.", ["Marcain", "Depo-Medrone"],
+     [("0.5%", None, 1.0), (None, "20 mg", 1.0)]),
+    ("80 mg Depo-Medrone in 10 ml 0.25% Marcain was then injected slowly.", ["Depo-Medrone", "Marcain"],
+     [(None, "80 mg", 10.0), ("0.25%", None, 10.0)]),
+    ("Then betamethasone 6 mg (Celestone Soluspan) with 0.5 mL of 0.25% bupivacaine was injected.",
+     ["Celestone Soluspan", "bupivacaine"], [(None, None, 0.5), ("0.25%", None, 0.5)]),
+    ("Injectate per joint: 0.6 mL total = 0.5% bupivacaine + triamcinolone 10 mg", ["bupivacaine", "triamcinolone"],
+     [("0.5%", None, 0.6), (None, "10 mg", 0.6)]),
+    ("A small amount, 0.1 mL, of Isovue-M 200 confirmed no vascular runoff.", ["Isovue-M"], [("200", None, 0.1)]),
 ])
 def test_quantities_attach_to_their_drug(sentence, drugs, expected):
     contrast = {d for d in drugs if d.lower().startswith(("omnipaque", "isovue", "contrast", "dye"))}
