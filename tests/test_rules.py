@@ -178,6 +178,18 @@ NECESSITY_CASES = [
     ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Radicular sx: none"), False),
     ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Radicular symptoms: denies"), False),
     ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Radicular sx: L5 distribution, left"), True),
+    # how long a flare has lasted is not how long the pain has
+    ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("Axial low back pain for 2 years",
+                                                   "Chronic axial low back pain, worse over the last 3 weeks"), True),
+    ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace("Axial low back pain for 2 years",
+                                                 "Chronic axial low back pain, acutely worse over the last 3 weeks"), False),
+    ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("Axial low back pain for 2 years",
+                                                   "Right-sided neck pain for the past year"), False),
+    # how the care went is not a care word negated
+    ("CONSERVATIVE_CARE_MISSING", GOOD_HISTORY.replace("Failed 12 weeks of physical therapy and naproxen. ",
+                                                       "Not improved with physical therapy. "), False),
+    ("CONSERVATIVE_CARE_MISSING", GOOD_HISTORY.replace("Failed 12 weeks of physical therapy and naproxen. ",
+                                                       "No relief from physical therapy. "), False),
 ]
 
 
@@ -241,6 +253,8 @@ def test_functional_impairment_is_a_named_activity(function, expected):
     ("NRS 6/10.", "NRS 1/10 at 15 min post.", False),  # the score before the one after is the baseline
     ("Pain 7/10 at rest and 9/10 standing.", "", True),  # two scores in the history are both the baseline
     ("", "1/10 cc Omnipaque 240 at each nerve.", True),  # a volume, not a score
+    ("", "Pre-Proc NRS: 7\nPost-Proc NRS (30 min): 1", False),
+    ("\nAllergies: iodinated contrast (hives).\nBP 138/84.\nNRS pre 6/10.\n", "NRS post 2/10 at 20 min.", False),
 ])
 def test_pain_scores_before_and_after(in_history, after_procedure, expected):
     history = GOOD_HISTORY.replace("Pain 7/10 before the procedure.", in_history)

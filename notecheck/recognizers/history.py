@@ -31,6 +31,7 @@ def _patterns() -> dict:
     return {
         "duration": c(h["duration"]["pattern"], re.I),
         "duration_context": c(h["duration"]["context"], re.I),
+        "duration_flare_before": c(h["duration"]["flare_before"]["pattern"], re.I),
         "words": h["duration"]["words"],
         "care": {name: c(p, re.I) for name, p in h["conservative_care"]["terms"].items()},
         "care_negation": c(h["conservative_care"]["negation"], re.I),
@@ -109,6 +110,8 @@ def pain_duration(ctx: NoteContext) -> PainDuration | None:
         if not ctx.found_in(p["duration_context"], s):
             continue
         for m in p["duration"].finditer(s.text):
+            if p["duration_flare_before"].search(s.text[max(0, m.start() - 40):m.start()]):
+                continue
             if m["year"] or m["year2"]:
                 months = None  # "since 2019": long, but the note date is unknown
             elif m["unit4"]:  # "for a little over a year", "for a year and a half"
