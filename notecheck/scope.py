@@ -102,6 +102,9 @@ class TargetScope:
         generic = table["generic_technique_sentence"]
         self.generic = tuple(re.compile(generic[k], re.I) for k in ("starts", "present", "past"))
         self.teaching = re.compile(table["teaching_paragraph"]["pattern"])
+        done_today = table["done_today_sentence"]
+        self.done_today = re.compile(done_today["pattern"], re.I)
+        self.done_today_sections = set(done_today["sections"])
 
     def _apply_model(self, mentions: list[Mention], sentences: list[Sentence]) -> None:
         """Sentences the rules left undecided (no heading that settles it, no ConText cue) go to the model;
@@ -208,14 +211,16 @@ class TargetScope:
             mods = tuple(sorted({m.category for m in getattr(span._, "modifiers", ()) or ()}))
             rule = getattr(span._, "target_rule", None)
             meta = dict(rule.metadata or {}) if rule is not None and rule.metadata else {}
-            if section in self.excluded_sections:
+            sentence_text = sentences[token_sentence[span.start]].text
+            if section in self.excluded_sections and not (
+                    section in self.done_today_sections and self.done_today.search(sentence_text)):
                 current, reason = False, f"section:{section}"
             elif sentences[token_sentence[span.start]].generic_technique:
                 current, reason = False, "sentence:generic_technique"
-            elif self.imaging_report.search(sentences[token_sentence[span.start]].text) and span.label_ != "PROC":
+            elif self.imaging_report.search(sentence_text) and span.label_ != "PROC":
                 current, reason = False, "sentence:imaging_report"
             elif section == "findings" and span.label_ in ("LEVEL", "LEVEL_CONT", "NERVE") \
-                    and self._describes_images(sentences[token_sentence[span.start]].text):
+                    and self._describes_images(sentence_text):
                 current, reason = False, "sentence:imaging_finding"
             elif any(s <= span.start_char and span.end_char <= e for s, e in unfilled):
                 current, reason = False, "unfilled_template"

@@ -523,6 +523,22 @@ KIND_CASES += [(title, "PROCEDURE: " + title + _NAMED_BODY, kind, "lumbar_sacral
 ]]
 
 KIND_CASES += [
+    ("a clinic plan that says the injection was done today",
+     "ASSESSMENT:\nLumbar facet arthropathy L4-5.\n\nPLAN:\nWe talked through the options. She wished to go ahead, so we "
+     "proceeded today with therapeutic bilateral L4-5 intra-articular facet joint injections.\n\nProcedure: Prone, "
+     "sterile prep. Under fluoroscopic guidance a 22-gauge needle was advanced into the right and left L4-5 joints. "
+     "0.5 mL of 0.5% bupivacaine was injected into each joint." + TOL, "facet_injection", "lumbar_sacral"),
+    ("a 'Plan / procedure' heading writes up the visit's procedure",
+     "Assessment: Right cervical facet arthropathy, C5-6.\n\nPlan / procedure:\nAfter discussing options, she chose to "
+     "proceed with a therapeutic right C5-6 facet joint injection. Under fluoroscopy a 25-gauge needle was advanced "
+     "into the joint and 0.5 mL of 0.5% bupivacaine was injected." + TOL, "facet_injection", "cervical_thoracic"),
+    ("a clinic plan to proceed later is not today's procedure",
+     "HISTORY: Low back pain for two years.\nEXAM: Tender over the L4-5 facets.\nASSESSMENT: Lumbar facet arthropathy.\n"
+     "PLAN: She would like to go ahead; we will proceed with bilateral L4-5 medial branch blocks next week under "
+     "fluoroscopy.", "not_facet", None),
+    ("a needle into a spinal joint, no other name", "Procedure: Prone, sterile prep. Under fluoroscopy a needle was "
+     "advanced into the right L4-5 joint and intra-articular position confirmed. 0.5 mL of 0.5% bupivacaine was "
+     "injected." + TOL, "facet_injection", "lumbar_sacral"),
     ("the C-arm's caudal tilt is not a caudal epidural",
      "The patient is here for right lumbar radiofrequency ablation at the target levels. Under fluoroscopy, with "
      "oblique and caudal tilt, three RF cannulas were placed along the target nerves. Lesions were made at 80 degrees "

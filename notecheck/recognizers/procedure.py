@@ -104,8 +104,9 @@ def _spine_rfa(ctx: NoteContext, cues) -> bool:
     return any(m.meta.get("cue") == "rfa" and _SPINE_REGION.search(ctx.sentences[m.sentence].text) for m in cues)
 
 
-def _classify_body(cues: set[str], has_sites: bool) -> str:
-    """No title to go by: a procedure that mentions facets only in passing beside an epidural is an epidural."""
+def _classify_body(cues: set[str], has_sites: bool, has_levels: bool = False) -> str:
+    """No title to go by: a procedure that mentions facets only in passing beside an epidural is an epidural;
+    a needle "into the right L4-5 joint" with nothing else named is a facet joint injection."""
     strong = cues & {"mbb", "ia_facet"} or ("rfa" in cues and _facet_evidence(cues))
     if "non_facet" in cues and not strong:
         return "not_facet"
@@ -113,6 +114,8 @@ def _classify_body(cues: set[str], has_sites: bool) -> str:
         return _facet_kind(cues) or "unknown"
     if "rfa" in cues and has_sites:
         return "radiofrequency_ablation"
+    if "ia" in cues and has_levels:
+        return "facet_injection"
     return "not_facet"
 
 
@@ -167,7 +170,7 @@ def recognize_procedure(ctx: NoteContext) -> Procedure:
     has_sites = bool(ctx.current("LEVEL", "NERVE")) or _spine_rfa(ctx, title_cues + cues)
     kind = _classify(_cue_kinds(title_cues), _cue_kinds(body_cues), has_sites)
     if kind is None:  # no title: decide from the whole note
-        kind = _classify_body(_cue_kinds(cues), has_sites)
+        kind = _classify_body(_cue_kinds(cues), has_sites, bool(ctx.current("LEVEL")))
     ctx.kind = kind
     described = None
     evidence = title_cues or cues
