@@ -441,6 +441,16 @@ TOLERANCE_CASES = [
     ("the symptoms of a vasovagal reaction are that reaction",
      "PROCEDURE: Right L4-5 facet injection under fluoroscopy. During the procedure the patient became diaphoretic, "
      "lightheaded and bradycardic: vasovagal reaction, resolved with leg elevation.", True, ["vasovagal reaction"]),
+    ("ticked boxes on a procedure form",
+     "PROCEDURE: Right L4-5 facet injection under fluoroscopy. A needle was placed into the joint.\n"
+     "Complications: [X] None   [ ] Vasovagal   [ ] Bleeding\nPatient tolerance: [X] Good   [ ] Fair   [ ] Poor", True, []),
+    ("a radiology impression sums up the procedure",
+     "PROCEDURE: Under CT guidance a needle was advanced into the left L4-5 facet joint.\n\nIMPRESSION:\n1. Technically "
+     "successful CT-guided left L4-5 facet joint injection.\n2. The patient tolerated the procedure well without "
+     "immediate complication.", True, []),
+    ("a clinic assessment about the last block is not today's tolerance",
+     "ASSESSMENT: She tolerated her last injection well.\nPROCEDURE: Right L4-5 facet injection under fluoroscopy. "
+     "A needle was placed into the joint.", False, []),
     ("a sedation reason is history", "PROCEDURE: Right L4-5 facet injection under fluoroscopy. Sedation: Versed 1 mg IV - "
      "hx vasovagal syncope w/ prior inj. A needle was placed into the joint. Tolerated well.", True, []),
 ]
@@ -539,6 +549,14 @@ KIND_CASES += [
     ("a needle into a spinal joint, no other name", "Procedure: Prone, sterile prep. Under fluoroscopy a needle was "
      "advanced into the right L4-5 joint and intra-articular position confirmed. 0.5 mL of 0.5% bupivacaine was "
      "injected." + TOL, "facet_injection", "lumbar_sacral"),
+    ("a radiology EXAM line names the study", "EXAM: CT GUIDED LEFT LUMBAR SYMPATHETIC BLOCK\nPROCEDURE: Under CT "
+     "guidance a needle was advanced to the anterolateral L3 vertebral body and 10 mL of 0.25% bupivacaine was "
+     "injected." + TOL, "not_facet", "lumbar_sacral"),
+    ("a performed heading over a table leaves the title to name the procedure",
+     "LUMBAR MEDIAL BRANCH BLOCK - SECOND DIAGNOSTIC BLOCK\n\nProcedure performed today (per level):\n\n"
+     "| Joint | Side | Nerves blocked |\n| L4-5 | Right | L3 MB, L4 MB |\n\nUnder fluoroscopy 0.5 mL of 0.5% "
+     "bupivacaine per nerve." + TOL + "\nAssessment/plan: discussed that RF ablation may follow.",
+     "medial_branch_block", "lumbar_sacral"),
     ("the C-arm's caudal tilt is not a caudal epidural",
      "The patient is here for right lumbar radiofrequency ablation at the target levels. Under fluoroscopy, with "
      "oblique and caudal tilt, three RF cannulas were placed along the target nerves. Lesions were made at 80 degrees "

@@ -154,14 +154,22 @@ def _third_occipital(nerves: list) -> list:
     return [m for m in nerves if m.meta.get("ton")]
 
 
+def _title_cues(ctx: NoteContext, titles: set[int]) -> list:
+    """What the procedure line names is today's procedure, even beside "prior" or "planned" words."""
+    return [m for m in ctx.of("PROC") + _third_occipital(ctx.of("NERVE"))
+            if m.sentence in titles and not m.negated and "UNCHECKED" not in m.modifiers
+            and (m.current or (m.reason.startswith("modifier:") and ctx.sentences[m.sentence].section == "procedure"))]
+
+
 def recognize_procedure(ctx: NoteContext) -> Procedure:
     ctx.performed = procedure_performed(ctx)
     titles = set(title_sentence_indexes(ctx))
     cues = ctx.current("PROC") + _third_occipital(ctx.current("NERVE"))
-    # What the procedure line names is today's procedure, even beside "prior" or "planned" words.
-    title_cues = [m for m in ctx.of("PROC") + _third_occipital(ctx.of("NERVE"))
-                  if m.sentence in titles and not m.negated and "UNCHECKED" not in m.modifiers
-                  and (m.current or (m.reason.startswith("modifier:") and ctx.sentences[m.sentence].section == "procedure"))]
+    title_cues = _title_cues(ctx, titles)
+    if not title_cues and ctx.sentences and 0 not in titles and not ctx.sentences[0].excluded_by_section:
+        # "Procedure performed today (per level):" over a table names nothing; the note's title does.
+        titles.add(0)
+        title_cues = _title_cues(ctx, titles)
     body_cues = [m for m in cues if m.sentence not in titles]
     if not ctx.performed:
         ctx.kind = "not_facet"

@@ -20,6 +20,18 @@ _STIMULATION = re.compile(r"stimulat\w*|volts?\b|\bhz\b|concordant", re.I)
 _RISK_LIST = re.compile(resources.load("scope.json")["risk_list_sentence"]["pattern"], re.I)
 
 
+#: Sections that sum up the visit: "IMPRESSION: ... The patient tolerated the procedure well."
+_SUMMARY_SECTIONS = {"section:assessment", "section:plan"}
+
+
+def _summarised(ctx: NoteContext) -> list:
+    """Tolerance stated in a procedure note's impression or plan, in a sentence with no word that puts it in
+    the past or future (a clinic note's "tolerated her last block well" has one)."""
+    return [m for m in ctx.of("TOLERANCE", "NO_COMPLICATION")
+            if not m.current and m.reason in _SUMMARY_SECTIONS and not m.modifiers
+            and not ctx.sentence_excluded_cue[m.sentence]]
+
+
 def recognize_tolerance(ctx: NoteContext) -> Tolerance:
     if not ctx.performed:
         return Tolerance(documented=False)
@@ -27,7 +39,7 @@ def recognize_tolerance(ctx: NoteContext) -> Tolerance:
     complications: list[str] = []
     symptom_of: dict[str, list[str]] = {}
     documented = False
-    for m in ctx.current("TOLERANCE", "NO_COMPLICATION"):
+    for m in ctx.current("TOLERANCE", "NO_COMPLICATION") + _summarised(ctx):
         if m.label == "TOLERANCE" and m.negated:
             continue
         documented = True
