@@ -17,6 +17,7 @@ _HANDLED = re.compile(r"reposition\w*|redirect\w*|withdrawn slightly|adjust\w*|p
 _TECHNIQUE_ONLY = {"bleeding", "dural puncture", "intravascular uptake", "paresthesia"}
 #: Paresthesia during sensory stimulation is the test working, not a complication.
 _STIMULATION = re.compile(r"stimulat\w*|volts?\b|\bhz\b|concordant", re.I)
+#: Consent risks and discharge teaching name complications that might happen, not ones that did.
 _RISK_LIST = re.compile(resources.load("scope.json")["risk_list_sentence"]["pattern"], re.I)
 
 
