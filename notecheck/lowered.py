@@ -120,10 +120,10 @@ def _twin_class(items, flags: int, negate: bool):
     for kind, value in items:
         if kind is _c.RANGE and value[1] >= 128 and any(_cased(c) for c in range(max(value[0], 128), value[1] + 1)):
             raise NoTwin
-    ascii_hits = set(_matches_ascii(items, flags))
-    if negate:  # the ASCII characters the negated class lets through, asked of the engine too
-        ascii_hits = set(_matches_ascii([(_c.NEGATE, None)] + list(items), flags))
-        ascii_hits = set(range(128)) - ascii_hits  # what the twin must refuse
+    if negate:  # the ASCII characters the negated class lets through, asked of the engine: the twin refuses the rest
+        ascii_hits = set(range(128)) - set(_matches_ascii([(_c.NEGATE, None)] + list(items), flags))
+    else:
+        ascii_hits = set(_matches_ascii(items, flags))
     ascii_hits -= _UPPER  # lower-cased text holds no upper-case ASCII letters
     kept = [(_c.LITERAL, code) for code in sorted(ascii_hits)]
     for kind, value in items:

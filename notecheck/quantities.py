@@ -23,13 +23,15 @@ _NUM = (r"(?:\d+\s*/\s*\d+(?:st|nd|rd|th)?|\d*\.\d+|\d+(?:\.\d+)?|one[- ]half|on
         rf"(?:{_DIGIT_WORD}\s+)?point(?:\s+{_DIGIT_WORD}){{1,3}}|(?:one|two|three|four|five)[- ]tenths?|"
         r"one|two|three|four|five|six|ten)")
 _ML = r"(?:cc'?s?|c\.c\.|ml'?s?|milli-?lit(?:er|re)s?)(?![A-Za-z])"
+#: A percentage: "0.5%", "0.5 percent", dictated "zero point five percent", "one percent".
+_PCT = rf"(?:\d*\.?\d+\s*(?:%|per ?cent\b)|(?:(?:zero\s+)?point(?:\s+{_DIGIT_WORD}){{1,3}}|one|two|three|four|five|ten)\s+per ?cent\b)"
 VOLUME = re.compile(
     rf"(?<![A-Za-z0-9.])(?P<total>(?:a\s+)?total(?:\s+volume)?\s+of\s+)?(?P<lo>{_NUM})(?:\s*(?:-|–|to)\s*(?P<hi>{_NUM}))?"
     rf"\s*(?:(?:of\s+(?:a|an|one)\s+)?{_ML})",
     re.I,
 )
 CONCENTRATION = re.compile(
-    r"(?<![A-Za-z0-9.])(?:(?P<pct>(?:\d*\.?\d+\s*(?:%|per ?cent\b)|(?:(?:zero\s+)?point(?:\s+(?:zero|one|two|three|four|five|six|seven|eight|nine)){1,3}|one|two|three|four|five|ten)\s+per ?cent\b))|(?P<mgml>\d+(?:\.\d+)?\s*(?:mg|mcg)\s*(?:/|per)\s*(?:1\s*)?(?:ml|cc)))(?![A-Za-z])",
+    rf"(?<![A-Za-z0-9.])(?:(?P<pct>{_PCT})|(?P<mgml>\d+(?:\.\d+)?\s*(?:mg|mcg)\s*(?:/|per)\s*(?:1\s*)?(?:ml|cc)))(?![A-Za-z])",
     re.I,
 )
 DOSE = re.compile(
@@ -38,7 +40,7 @@ DOSE = re.compile(
 )
 MIXTURE = re.compile(
     rf"(?P<vol>{VOLUME.pattern})\s*(?:(?:into|in|to|at)\s+)?(?:(?:per|each|/)\s*(?:of\s+the\s+(?:\w+\s+)?)?(?:joints?|levels?|sites?|nerves?|sides?|targets?)\s+)?(?:total\s+)?(?:of\s+)?(?:(?:a|an|the|this|same)\s+)?(?:(?:{_NUM})\s*{_ML}\s+)?"
-    r"(?:\d+\s*:\s*\d+\s+)?(?:(?:(?:\d*\.?\d+\s*(?:%|per ?cent\b)|(?:(?:zero\s+)?point(?:\s+(?:zero|one|two|three|four|five|six|seven|eight|nine)){1,3}|one|two|three|four|five|ten)\s+per ?cent\b)|\d+\s*mg\s*/\s*ml)\s+)?(?:steroid\s+|treatment\s+|injectate\s+|local\s+anesthetic\s+)?"
+    rf"(?:\d+\s*:\s*\d+\s+)?(?:(?:{_PCT}|\d+\s*mg\s*/\s*ml)\s+)?(?:steroid\s+|treatment\s+|injectate\s+|local\s+anesthetic\s+)?"
     r"(?:solution|mixture|mix|combination|cocktail|injectate|preparation|medications?|medication\s+mixture|"
     r"(?=containing|consisting of|comprised of|made up of))\b",
     re.I,
@@ -54,16 +56,16 @@ MIXTURE_COLON = re.compile(rf"(?P<vol>{VOLUME.pattern})(?:\s+(?:each|total|in to
 _TABLE_GAP = re.compile(r"[^\S\n]*\|[^\S\n]*|")
 _CONTRAST_STRENGTH = re.compile(r"(?<![0-9.])(?P<n>1[4-9]0|2[0-9]0|3[0-7]0)(?![0-9])", re.I)
 _ATTACH_BEFORE = re.compile(
-    r"^\s*,?\s*(?:(?:per|each|/)\s*(?:joint|level|site|nerve|side|target|injection)\s+)?(?:of\s+)?(?:(?:a|an|the)\s+)?(?:(?:(?:\d*\.?\d+\s*(?:%|per ?cent\b)|(?:(?:zero\s+)?point(?:\s+(?:zero|one|two|three|four|five|six|seven|eight|nine)){1,3}|one|two|three|four|five|ten)\s+per ?cent\b)|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|preservative[- ]free|pf|plain|"
+    rf"^\s*,?\s*(?:(?:per|each|/)\s*(?:joint|level|site|nerve|side|target|injection)\s+)?(?:of\s+)?(?:(?:a|an|the)\s+)?(?:(?:{_PCT}|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|preservative[- ]free|pf|plain|"
     r"sterile|nonionic|non-ionic)\s*(?:of\s+)?)*$",
     re.I,
 )
 _ATTACH_AFTER = re.compile(
-    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:\d+(?:\.\d+)?\s*mg\s+(?:diluted\s+|mixed\s+)?(?:in|into|to)\s+(?:a\s+total\s+of\s+)?$)?(?:,?\s*(?:approximately|approx\.?|about|~)\s*)?(?:[,|]?\s*(?:(?:\d*\.?\d+\s*(?:%|per ?cent\b)|(?:(?:zero\s+)?point(?:\s+(?:zero|one|two|three|four|five|six|seven|eight|nine)){1,3}|one|two|three|four|five|ten)\s+per ?cent\b)|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:()|-]*\s*(?:(?:plain|preservative[- ]free|pf|with epi(?:nephrine)?)\s*)?(?:(?:approximately|approx\.?|about|~)\s*)?(?:x\s*)?$",
+    rf"^\s*(?:\([^)]{{0,30}}\)\s*)?(?:\d+(?:\.\d+)?\s*mg\s+(?:diluted\s+|mixed\s+)?(?:in|into|to)\s+(?:a\s+total\s+of\s+)?$)?(?:,?\s*(?:approximately|approx\.?|about|~)\s*)?(?:[,|]?\s*(?:{_PCT}|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:()|-]*\s*(?:(?:plain|preservative[- ]free|pf|with epi(?:nephrine)?)\s*)?(?:(?:approximately|approx\.?|about|~)\s*)?(?:x\s*)?$",
     re.I,
 )
 _DOSE_BEFORE = re.compile(r"^\s*(?:o[fn]\s+)?(?:(?:preservative[- ]free|pf)\s+)?$", re.I)
-_DOSE_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?(?:,?\s*(?:\d*\.?\d+\s*(?:%|per ?cent\b)|(?:(?:zero\s+)?point(?:\s+(?:zero|one|two|three|four|five|six|seven|eight|nine)){1,3}|one|two|three|four|five|ten)\s+per ?cent\b)\s*)?[,:(-]?\s*$", re.I)
+_DOSE_AFTER = re.compile(rf"^\s*(?:\([^)]{{0,30}}\)\s*)?(?:,?\s*{_PCT}\s*)?[,:(-]?\s*$", re.I)
 _CONC_BEFORE = re.compile(r"^\s*(?:of\s+)?(?:(?:preservative[- ]free|pf|plain)\s+)?(?:solution\s+of\s+)?$", re.I)
 _CONC_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?[,:(|-]?\s*$", re.I)  # "|": a medication table's cell
 _TRAILING_TOTAL = re.compile(
@@ -72,13 +74,13 @@ _TRAILING_TOTAL = re.compile(
     re.I,
 )
 _JOINED = re.compile(
-    r"^\s*(?:(?:(?:\d*\.?\d+\s*(?:%|per ?cent\b)|(?:(?:zero\s+)?point(?:\s+(?:zero|one|two|three|four|five|six|seven|eight|nine)){1,3}|one|two|three|four|five|ten)\s+per ?cent\b)|\d+(?:\.\d+)?\s*mg\s*/\s*(?:1\s*)?ml)\s*)?(?:[\d./]+\s*(?:cc|ml)\s+)?(?:(?:plain|preservative[- ]free|pf)\s+)?(?:,\s*)?(?:with|\+|plus|and|&|/|mixed with|combined with|containing|in)\s*"
-    r"(?:(?:\d+(?:\.\d+)?\s*(?:mg|mcg|milligrams?)|(?:\d*\.?\d+\s*(?:%|per ?cent\b)|(?:(?:zero\s+)?point(?:\s+(?:zero|one|two|three|four|five|six|seven|eight|nine)){1,3}|one|two|three|four|five|ten)\s+per ?cent\b))\s*(?:of\s+)?)?(?:preservative[- ]free\s+)?$",
+    rf"^\s*(?:(?:{_PCT}|\d+(?:\.\d+)?\s*mg\s*/\s*(?:1\s*)?ml)\s*)?(?:[\d./]+\s*(?:cc|ml)\s+)?(?:(?:plain|preservative[- ]free|pf)\s+)?(?:,\s*)?(?:with|\+|plus|and|&|/|mixed with|combined with|containing|in)\s*"
+    rf"(?:(?:\d+(?:\.\d+)?\s*(?:mg|mcg|milligrams?)|{_PCT})\s*(?:of\s+)?)?(?:preservative[- ]free\s+)?$",
     re.I,
 )
 _MIXED_INTO = re.compile(
     r"^\s*(?:\d+(?:\.\d+)?\s*mg(?:\s*/\s*ml)?\s*)?\)?\s*(?:(?:mixed|combined|diluted|drawn up)\s+(?:1\s*:\s*1\s+)?(?:with|in|into)|\+|plus|and|with|in)\s+"
-    r"(?:[\d./]+\s*(?:cc|ml)\s*(?:of\s+)?)?(?:(?:preservative[- ]free|pf|normal|sterile|(?:\d*\.?\d+\s*(?:%|per ?cent\b)|(?:(?:zero\s+)?point(?:\s+(?:zero|one|two|three|four|five|six|seven|eight|nine)){1,3}|one|two|three|four|five|ten)\s+per ?cent\b))\s*)*$",
+    rf"(?:[\d./]+\s*(?:cc|ml)\s*(?:of\s+)?)?(?:(?:preservative[- ]free|pf|normal|sterile|{_PCT})\s*)*$",
     re.I,
 )
 _MIX_GAP_BREAK = re.compile(r"\bwas\b|\bwere\b|;|\binjected\b|\.\s", re.I)

@@ -48,6 +48,14 @@ def decode_note(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | 
         return data.decode("latin-1"), [], [warning.replace("cp1252", "latin-1")]
 
 
+def looks_garbled(text: str) -> bool:
+    """Text a reader already decoded with replacement characters (U+FFFD for bytes it could not decode) that
+    is mostly such characters and controls: binary, not a note; the same share as for bytes."""
+    head = text[:8192]
+    odd = head.count("\ufffd") + sum(1 for c in head if ord(c) < 32 and ord(c) not in _TEXT_CONTROLS)
+    return bool(head) and odd / len(head) > _BINARY_CONTROL_RATIO
+
+
 def _control_ratio(sample: bytes) -> float:
     if not sample:
         return 0.0

@@ -29,11 +29,19 @@ class NoteForScan:
         twins = twin_ok(text)
         return cls(text, text.lower(), twins or can_skip(text), twins)
 
+    def may_match(self, pattern: re.Pattern) -> bool:
+        """False only when ``pattern`` cannot match anywhere in this note (none of its required words occurs)."""
+        return not self.skip_exact or might_match(required_literals(pattern.pattern, pattern.flags), self.lowered)
+
+    def twin(self, pattern: re.Pattern) -> re.Pattern | None:
+        """The pattern's lower-case twin, to run on ``lowered`` — None where the original must run on ``text``."""
+        return lowered_twin(pattern.pattern, pattern.flags) if self.twin_exact else None
+
 
 def pattern_spans(pattern: re.Pattern, note: NoteForScan) -> Iterator[tuple[int, int]]:
     """(start, end) of each match of ``pattern`` in the note, as ``pattern.finditer(note.text)`` gives."""
-    if note.skip_exact and not might_match(required_literals(pattern.pattern, pattern.flags), note.lowered):
+    if not note.may_match(pattern):
         return
-    twin = lowered_twin(pattern.pattern, pattern.flags) if note.twin_exact else None
+    twin = note.twin(pattern)
     for m in (twin.finditer(note.lowered) if twin is not None else pattern.finditer(note.text)):
         yield m.span()

@@ -211,11 +211,12 @@ class TargetScope:
             mods = tuple(sorted({m.category for m in getattr(span._, "modifiers", ()) or ()}))
             rule = getattr(span._, "target_rule", None)
             meta = dict(rule.metadata or {}) if rule is not None and rule.metadata else {}
-            sentence_text = sentences[token_sentence[span.start]].text
+            sentence = sentences[token_sentence[span.start]]
+            sentence_text = sentence.text
             if section in self.excluded_sections and not (
                     section in self.done_today_sections and self.done_today.search(sentence_text)):
                 current, reason = False, f"section:{section}"
-            elif sentences[token_sentence[span.start]].generic_technique:
+            elif sentence.generic_technique:
                 current, reason = False, "sentence:generic_technique"
             elif self.imaging_report.search(sentence_text) and span.label_ != "PROC":
                 current, reason = False, "sentence:imaging_report"

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..checkboxes import BoxIndex
-from ..literals import might_match, required_literals
-from ..lowered import lowered_twin
+from ..literals import required_literals
 from ..scan import NoteForScan
 from ..scope import Mention, Sentence
 
@@ -64,8 +63,7 @@ class NoteContext:
     def may_match(self, pattern: re.Pattern) -> bool:
         """False when ``pattern`` cannot match anywhere in the note (literals.py), so no sentence needs
         scanning with it."""
-        scan = self.scan
-        return not scan.skip_exact or might_match(required_literals(pattern.pattern, pattern.flags), scan.lowered)
+        return self.scan.may_match(pattern)
 
     @cached_property
     def boxes(self) -> BoxIndex:
@@ -102,7 +100,7 @@ class NoteContext:
         return candidates is None or s.index in candidates
 
     def _twin_and_text(self, pattern: re.Pattern, s: Sentence) -> tuple[re.Pattern, str]:
-        twin = lowered_twin(pattern.pattern, pattern.flags) if self.scan.twin_exact else None
+        twin = self.scan.twin(pattern)
         return (twin, self.scan.lowered[s.start:s.end]) if twin is not None else (pattern, s.text)
 
     def spans_in(self, pattern: re.Pattern, s: Sentence) -> list[tuple[int, int]]:

@@ -191,9 +191,10 @@ def _nerve_range_sites(ctx: NoteContext, mentions: list[Mention]) -> list[_Site]
 
 
 def _sites_from_nerves(ctx: NoteContext, mentions: list[Mention] | None = None) -> list[_Site]:
-    levels = ctx.current("LEVEL") if mentions is None else mentions
-    sites = _nerve_range_sites(ctx, levels)
-    for m in ctx.current("NERVE") if mentions is None else [m for m in mentions if m.label == "NERVE"]:
+    if mentions is None:
+        mentions = ctx.current("LEVEL", "NERVE")
+    sites = _nerve_range_sites(ctx, mentions)
+    for m in (m for m in mentions if m.label == "NERVE"):
         if m.meta.get("ton"):
             sites.append(_Site(m, [], derived=True, ton=True))
             continue

@@ -12,12 +12,9 @@ from typing import Optional
 
 import typer
 
+from ..console import usage_error as _fail
+
 MIN_KEY_LENGTH = 16
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 class _CurrentStderr(logging.StreamHandler):

@@ -154,18 +154,13 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-#: Share of U+FFFD (bytes a reader could not decode) and control characters above which text is not a note.
-_GARBAGE_RATIO = 0.10
-_TEXT_CONTROLS = "\t\n\f\r"
-
-
 def read_text(note_id: str, value: Any, max_bytes: int):
     """The text cell → NoteInput, with the checks of reading a note file. Bytes (how job.prepare sends the
     text, so no invalid UTF-8 can break the Arrow transfer) are decoded like a file: BOM, empty, binary,
     UTF-8 with a warned cp1252 fallback. Text a reader already decoded with replacement characters (Spark's
     CSV and JSON readers turn undecodable bytes into U+FFFD, and the CSV reader drops NUL bytes) gets a
     warning, or is refused as binary when it is mostly such characters."""
-    from notecheck.reading import NoteInput, decode_note, note_from_text
+    from notecheck.reading import NoteInput, decode_note, looks_garbled, note_from_text
 
     if value is None:
         return NoteInput(note_id, None, "", ["note text is missing"])
@@ -177,9 +172,7 @@ def read_text(note_id: str, value: Any, max_bytes: int):
     if note.text:
         replaced = note.text.count("\ufffd")
         if replaced:
-            head = note.text[:8192]
-            odd = head.count("\ufffd") + sum(1 for c in head if c < " " and c not in _TEXT_CONTROLS)
-            if odd / len(head) > _GARBAGE_RATIO:
+            if looks_garbled(note.text):
                 return NoteInput(note_id, None, "", ["note is binary, not text"], note.warnings)
             note.warnings.append(f"note text has {replaced} undecodable character(s), shown as U+FFFD")
     return note
