@@ -117,6 +117,8 @@ class PainScore(_Model):
 
 class PriorRelief(_Model):
     percent: float
+    #: the earlier procedure it followed, where the sentence says: "block" (diagnostic blocks) or "ablation"
+    after: Literal["block", "ablation"] | None = None
     spans: list[Span] = Field(default_factory=list)
 
 

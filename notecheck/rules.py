@@ -379,10 +379,20 @@ def _relief_low(c: Case):
     what = _needs_prior_relief(c)
     relief = c.report.history.prior_relief
     threshold = c.profile.parameters.diagnostic_relief_pct
-    if what is None or not relief or max(r.percent for r in relief) >= threshold:
+    if what is None or not relief:
         return None
-    best = max(relief, key=lambda r: r.percent)
-    return Hit(best.spans, params={"what": what, "relief": f"{best.percent:g}"}, details={"relief_pct": best.percent})
+    after_ablation = [r for r in relief if r.after == "ablation"]
+    if c.kind == "radiofrequency_ablation" and after_ablation:
+        # a repeat ablation is judged by the last one's relief (MED-7: >= 50 % for >= 6 months)
+        what, relief, threshold = "a repeat radiofrequency ablation", after_ablation, c.profile.parameters.rfa_repeat_relief_pct
+        best = max(relief, key=lambda r: r.percent)
+    else:
+        # a first ablation needs each of its two blocks over the threshold (MED-7); a second block, the first (MED-5)
+        best = (min if c.kind == "radiofrequency_ablation" else max)(relief, key=lambda r: r.percent)
+    if best.percent >= threshold:
+        return None
+    return Hit(best.spans, params={"what": what, "relief": f"{best.percent:g}", "threshold": f"{threshold:g}"},
+               details={"relief_pct": best.percent, "threshold_pct": threshold})
 
 
 @check("NOT_FACET_PROCEDURE", "not_facet")

@@ -225,6 +225,25 @@ LEVEL_CASES = [
      "Procedure              | Thoracolumbar medial branch block\nSide                   | B/L\n"
      "Targets                | T11, T12 and L1 medial branches\nImaging                | Fluoroscopy\n" + TOL,
      [("T12-L1", "bilateral", True), ("L1-L2", "bilateral", True)]),
+    ("a lesion table's side column",
+     "Procedure: Radiofrequency neurotomy\n" + FLUORO + "cannulae placed.\nLesions:\n  Nerve     Side    Temp    Time\n"
+     "  L3 MB     L       85 C    90 s\n  L4 MB     L       85 C    90 s\n  L5 DR     L       85 C    90 s\n"
+     "  L4 MB     R       85 C    90 s\n  L5 DR     R       85 C    90 s\n" + TOL,
+     [("L4-L5", "left", True), ("L5-S1", "bilateral", True)]),
+    ("nerves misspelt, and a range of nerves after the nerve word",
+     "Procedure: Bilateral L3, L4 medial branhces and L5 dorsal rami radiofrequency ablation.\n" + FLUORO
+     + "cannulae placed." + TOL,
+     [("L4-L5", "bilateral", True), ("L5-S1", "bilateral", True)]),
+    ("range of nerves",
+     "Procedure: Diagnostic medial branch blocks -- bilateral, medial branches of L2-L4.\n" + FLUORO
+     + "needles placed." + TOL,
+     [("L3-L4", "bilateral", True), ("L4-L5", "bilateral", True)]),
+    ("a side not injected, and its exam finding",
+     "Today: intra-articular injections, left C6-7 and bilateral C7-T1.\nProcedure\n- " + FLUORO + "needles placed.\n"
+     "- Left C6-7: entered the joint.\n- Left C7-T1: same.\n- Right C7-T1: same.\n- Right C6-7 NOT injected (no right "
+     "C6-7 tenderness).\n" + TOL + "\nDiscussed that if short-lived, we can talk about medial branch blocks at C6-7 and "
+     "C7-T1 next time.",
+     [("C6-C7", "left", False), ("C7-T1", "bilateral", False)]),
     ("side words mistyped", "Procedure: Bilaterla L5-S1 facet joint injecton w/ fluoroscopy\nA needle was advanced "
      "into the left L5-S1 facet joint. Same was done on the rigth L5-S1 facet joint." + TOL,
      [("L5-S1", "bilateral", False)]),
@@ -254,6 +273,16 @@ TRAP_CASES = [
      "levels that were previously mentioned. For C3 to C6, the medial branch lies along the waist of the articular pillar. "
      "For a C7 medial branch block, the needle tip is positioned more superiorly. The patient tolerated the procedure well.",
      []),
+    ("a level that could be evaluated later",
+     "PROCEDURE: Right L4-5 facet joint injection.\n" + FLUORO + "a needle was placed." + TOL
+     + "\nShould the upper lumbar joints become symptomatic, L1-2 could be evaluated separately.",
+     ["L4-L5"]),
+    ("a dated addendum corrects the levels",
+     "PROCEDURE: Left L3-4, L4-5 and L5-S1 facet joint injections.\n" + FLUORO + "needles were placed into the left "
+     "L3-4 and L4-5 joints and directed toward the left L5-S1 joint." + TOL + "\n\nADDENDUM, same day, 4:40 p.m.: On "
+     "review of the images the needle at the third site never entered the joint. Correct procedure: left L3-4 and L4-5 "
+     "facet joint injections only. L5-S1 was not treated today.",
+     ["L3-L4", "L4-L5"]),
     ("levels never named",
      "Lumbar facet injections under fluoroscopic control. 1 cc of 0.5% Marcaine was injected into each facet." + TOL,
      []),
@@ -590,6 +619,15 @@ def test_clinic_note_reports_nothing_as_done():
      "diagnostic"),
     ("Indication: His first diagnostic block gave 90% relief.\nDescription of procedure: under fluoroscopy needles "
      "were placed at the L3 and L4 medial branches." + TOL, None),
+    # the intent stated in a "Procedure planned" line or the assessment, of the same kind of block
+    ("Procedure planned: bilateral diagnostic L3, L4 medial branch blocks\nProcedure performed: right L3 and L4 "
+     "medial branch blocks only\nProcedure: under fluoroscopy needles were placed at the L3 and L4 medial branches."
+     + TOL, "diagnostic"),
+    ("PROCEDURE: Right L4-5 medial branch block.\nDESCRIPTION: under fluoroscopy needles were placed at the L3 and L4 "
+     "medial branches." + TOL + "\nASSESSMENT: Diagnostic block done on the right only.", "diagnostic"),
+    # a plan for another kind of block is not this one's intent
+    ("PROCEDURE: Right L4-5 facet joint injection.\nDESCRIPTION: under fluoroscopy a needle was placed into the "
+     "joint." + TOL + "\nPLAN:\nDiagnostic medial branch blocks at L4-5 in two weeks.", None),
 ])
 def test_intent_only_where_stated(text, intent):
     assert check_text(text).procedure.intent == intent

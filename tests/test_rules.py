@@ -185,6 +185,11 @@ NECESSITY_CASES = [
                                                  "Chronic axial low back pain, acutely worse over the last 3 weeks"), False),
     ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("Axial low back pain for 2 years",
                                                    "Right-sided neck pain for the past year"), False),
+    # dictation: typos in the unit, numbers in words, halves
+    ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("for 2 years", "for 7 yeras"), False),
+    ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace("for 2 years", "for nineteen months"), False),
+    ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("for 2 years", "for the last 2 1/2 years"), False),
+    ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Nonradicular."), False),
     # how the care went is not a care word negated
     ("CONSERVATIVE_CARE_MISSING", GOOD_HISTORY.replace("Failed 12 weeks of physical therapy and naproxen. ",
                                                        "Not improved with physical therapy. "), False),
@@ -271,6 +276,10 @@ def test_pain_scores_before_and_after(in_history, after_procedure, expected):
     ("SEDATION: midazolam 2 mg IV.\nReason for sedation: needle phobia with syncope at an earlier procedure.\n", False),
     ("Sedation:  [ ] MAC  [x] Moderate\nSedation necessity: ____\nmidazolam 2 mg IV\n", True),
     ("Sedation:  [ ] MAC  [x] Moderate\nSedation necessity: ***\nmidazolam 2 mg IV\n", True),
+    # the reason in the next sentence of the same section
+    ("SEDATION: Midazolam 2 mg IV and fentanyl 50 mcg IV. Sedation was necessary because of a documented needle "
+     "phobia.\n", False),
+    ("SEDATION: Midazolam 2 mg IV and fentanyl 50 mcg IV.\nCONSENT: Risks explained because she asked.\n", True),
 ])
 def test_sedation_needs_a_stated_reason(sedation, expected):
     report = check_text(GOOD_HISTORY + sedation + GOOD_PROCEDURE)
@@ -284,12 +293,37 @@ def test_sedation_needs_a_stated_reason(sedation, expected):
     ("The first diagnostic block gave 60% relief. ", "bcbs", None),  # PAY-BCBS: 50 % threshold
     ("MBNBs (Lt L4 MB + DPR of L5): #1 bupivacaine 85%, #2 lidocaine 90%. ", "medicare", None),
     ("Prior blocks: #1 lidocaine 2% - 80% relief. ", "medicare", None),  # 2% is the lidocaine, not the relief
+    ("Dx blocks: L4 MB + L5 DR x2 -- 95% (lido) and 85% (bupi) relief. ", "medicare", None),
+    ("First diagnostic block on 5/2: 90% relief of the axial pain for 90 minutes. ", "medicare", None),
 ])
 def test_second_block_needs_prior_relief_per_profile(relief, payer, expected):
     text = GOOD_HISTORY + relief + GOOD_PROCEDURE.replace("intra-articular facet joint injections",
                                                          "medial branch blocks, second diagnostic block")
     found = finding_codes(check_text(text, profile=load_profile(payer))) & {"PRIOR_RELIEF_MISSING", "PRIOR_RELIEF_INSUFFICIENT"}
     assert found == ({expected} if expected else set())
+
+
+RFA = GOOD_PROCEDURE.replace("intra-articular facet joint injections", "radiofrequency ablation").replace(
+    "needles were placed into each joint and 0.5 mL of 0.5% bupivacaine with 10 mg triamcinolone was injected into each "
+    "joint", "cannulae were placed at the L3 and L4 medial branches, 1 mL of 2% lidocaine was injected and lesions "
+    "were made at 80 C for 90 seconds")
+
+
+@pytest.mark.parametrize("relief, expected", [
+    ("Two diagnostic blocks gave 90% and 85% relief. ", None),
+    # MED-7: each of the two blocks must reach 80 %
+    ("The first block gave 80% relief for 6 hours; the second block 60% relief for 2 hours. ", "60"),
+    # a repeat ablation is judged by the last ablation's relief (>= 50 %), not the blocks' threshold
+    ("Two medial branch blocks in 2022 each gave 85% relief, and RFA in 2023 gave 70% improvement for 11 months. ", None),
+    ("Two medial branch blocks in 2022 each gave 85% relief; the RFA in 2023 gave only 30% improvement. ", "30"),
+])
+def test_rfa_prior_relief_each_block_or_the_last_ablation(relief, expected):
+    report = check_text(GOOD_HISTORY + relief + RFA)
+    assert report.procedure.kind == "radiofrequency_ablation"
+    found = [f for f in report.findings if f.code == "PRIOR_RELIEF_INSUFFICIENT"]
+    assert [f.details["relief_pct"] for f in found] == ([float(expected)] if expected else [])
+    if expected:
+        assert f"({expected}%)" in found[0].message
 
 
 @pytest.mark.parametrize("procedure, second", [

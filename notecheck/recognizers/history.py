@@ -47,6 +47,7 @@ def _patterns() -> dict:
         "relief": c(h["prior_relief"]["pattern"], re.I),
         "relief_earlier": c(h["prior_relief"]["earlier"], re.I),
         "relief_today": c(h["prior_relief"]["today"], re.I),
+        "relief_after": {what: c(h["prior_relief"][f"after_{what}"], re.I) for what in ("ablation", "block")},
         "block_second": c(h["block_number"]["second"], re.I),
         "block_first": c(h["block_number"]["first"], re.I),
         "block_not_now": c(h["block_number"]["not_now_before"], re.I),
@@ -72,6 +73,9 @@ def _number(text: str, words: dict) -> float | None:
     text = text.strip().lower()
     if text in words:
         return float(words[text])
+    half = re.fullmatch(r"(\d+)\s*(?:1/2|½)", text)  # "2 1/2 years"
+    if half:
+        return float(half[1]) + 0.5
     try:
         return float(text)
     except ValueError:
@@ -283,8 +287,20 @@ def prior_relief(ctx: NoteContext) -> list[PriorRelief]:
                 if m[group]:
                     pct = float(m[group])
                     if 0 <= pct <= 100:
-                        out.append(PriorRelief(percent=pct, spans=[(s.start + m.start(group), s.start + m.end(group))]))
+                        out.append(PriorRelief(percent=pct, after=_relief_after(p, s.text, m.start(group)),
+                                               spans=[(s.start + m.start(group), s.start + m.end(group))]))
     return out
+
+
+def _relief_after(p: dict, text: str, at: int) -> str | None:
+    """ "two blocks, each giving 85% relief, and an RFA with 70% improvement": the nearest procedure word
+    before the figure (else the first after it) says which procedure the relief followed."""
+    before = {what: max((h.end() for h in pattern.finditer(text, 0, at)), default=-1)
+              for what, pattern in p["relief_after"].items()}
+    if max(before.values()) >= 0:
+        return max(before, key=before.get)
+    after = {what: hit.start() for what, pattern in p["relief_after"].items() if (hit := pattern.search(text, at))}
+    return min(after, key=after.get) if after else None
 
 
 def block_number(ctx: NoteContext) -> int | None:
@@ -350,6 +366,10 @@ def sedation(ctx: NoteContext) -> Sedation:
             spans.append((s.start + start, s.start + end))
     if given:
         sentences = {i for i, s in enumerate(ctx.sentences) for a, b in spans if s.start <= a < s.end}
+        # "Midazolam 2 mg IV and fentanyl 50 mcg IV. Sedation was necessary because ...": the next sentence
+        # of the same section gives the reason
+        sentences |= {i + 1 for i in sentences if i + 1 < len(ctx.sentences)
+                      and ctx.sentences[i + 1].section_start == ctx.sentences[i].section_start}
         necessity = (any(p["sedation_necessity"].search(_without_empty_reason_fields(ctx.sentences[i].text, p))
                          for i in sentences)
                      or _reason_field_filled(ctx, p))

@@ -43,6 +43,11 @@ _AFTER_FILLER = (r"(?:\s*(?:facet|facets|joint|joints|level|levels|region|area|s
 _AFTER_SIDE = re.compile(rf"^{_AFTER_FILLER}\s*[,(|:-]?\s*(?:on|at|to|from)?\s*(?:the\s+)?(?:both\s+)?(?P<side>{_SIDE.pattern})", re.I)
 
 
+# a table's side column: "L4 MB      R       85 C    90 s" (a lone letter between wide gaps cannot be a vertebra)
+_TABLE_SIDE = re.compile(r"^[ \t]*(?:\t|[ \t]{2,}|\|[ \t]*)(?P<letter>[LRB]|Lt|Rt|Bil|Bilat)(?=[ \t]*(?:\t|[ \t]{2,}|\||\r?\n|$))")
+_TABLE_SIDE_OF = {"l": "left", "lt": "left", "r": "right", "rt": "right", "b": "bilateral", "bil": "bilateral", "bilat": "bilateral"}
+
+
 _BOTH_SIDES_JOINED = re.compile(r"^[a-z]+\W+(?:and|&|\+|as well as)\s+(?:then\s+)?(?:on\s+)?(?:the\s+)?$", re.I)
 
 
@@ -165,7 +170,7 @@ def _merged(a: Mention, b: Mention) -> Mention:
     return Mention(a.label, a.start, b.end, a.text, a.sentence, a.section, a.current, a.negated, a.reason, a.meta, a.modifiers)
 
 
-_NERVE_WORD_AFTER = re.compile(r"\s*(?:primary\s+)?(?:medial[- ]+bran(?:ch|d)|mbs?\b|mbns?\b|(?:primary\s+)?dorsal\s+ram)",
+_NERVE_WORD_AFTER = re.compile(r"\s*(?:primary\s+)?(?:medial[- ]+br[a-z]{3}|mbs?\b|mbns?\b|(?:primary\s+)?dorsal\s+ram)",
                                re.I)
 
 
@@ -174,9 +179,16 @@ _VERTEBRA_TARGETS_BEFORE = re.compile(r"(?:pillars?|pillar waists?|saps?|transve
                                       r"junctions?)\s*(?:(?:from|at|of)\s+(?:the\s+)?|\(\s*)$", re.I)
 
 
+# "medial branches of L2-L4": the nerves of each vertebra in the range (not "medial branch block at L4-5")
+_NERVES_OF_BEFORE = re.compile(r"(?:medial[- ]+br[a-z]{3,7}|mbs|mbns|dorsal\s+rami)(?:\s+nerves)?\s+of\s+(?:the\s+)?$", re.I)
+
+
 def _nerve_range(ctx: NoteContext, m: Mention) -> bool:
-    """ "the L1 through L4 medial branches" names nerves; "L4-5 medial branch block" names the joint."""
-    return bool(_WORDED_RANGE.search(m.text)) and _NERVE_WORD_AFTER.match(ctx.text, m.end) is not None
+    """ "the L1 through L4 medial branches", "the medial branches of L2-L4" name nerves; "L4-5 medial
+    branch block" names the joint."""
+    if _WORDED_RANGE.search(m.text) and _NERVE_WORD_AFTER.match(ctx.text, m.end) is not None:
+        return True
+    return len(parse_level(m.text)) >= 2 and _NERVES_OF_BEFORE.search(ctx.text, max(0, m.start - 40), m.start) is not None
 
 
 def _nerve_range_sites(ctx: NoteContext, mentions: list[Mention]) -> list[_Site]:
@@ -217,6 +229,11 @@ def _assign_sides(ctx: NoteContext, sites: list[_Site]) -> None:
         hit = _AFTER_SIDE.match(after)
         if hit and not ctx.boxes.unchecked(m.end + hit.start("side"), m.end + hit.end("side")):
             site.side = side_of(hit["side"])
+            prev = site
+            continue
+        column = _TABLE_SIDE.match(after)
+        if column:
+            site.side = _TABLE_SIDE_OF[column["letter"].lower()]
             prev = site
             continue
         window_start = max(sent.start, m.start - 90)

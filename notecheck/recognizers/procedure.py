@@ -206,6 +206,7 @@ def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 _TODAY = re.compile(resources.load("scope.json")["today_statement"]["pattern"], re.I)
+_INTENT_ELSEWHERE = {"assessment", "plan"}
 
 
 def _intent(ctx: NoteContext, titles: set[int]) -> str | None:
@@ -216,6 +217,13 @@ def _intent(ctx: NoteContext, titles: set[int]) -> str | None:
         and (m.sentence in titles or ctx.sentences[m.sentence].section == "procedure")) or (
         # "Today is the second (confirmatory) diagnostic block", in the indication paragraph
         not m.negated and set(m.modifiers) <= {"HISTORICAL"} and _TODAY.match(ctx.sentences[m.sentence].text))]
+    if not mentions:
+        # "Procedure planned: bilateral diagnostic MBB", "Assessment: diagnostic block done on the right":
+        # the intent of today's block, stated outside the procedure's own lines in plain words.
+        # Not "Plan: diagnostic MBB in two weeks" after an intra-articular injection: another kind's intent.
+        mentions = [m for m in ctx.of("INTENT") if not m.negated and not m.modifiers
+                    and ctx.sentences[m.sentence].section in _INTENT_ELSEWHERE
+                    and _facet_kind(_cue_kinds(p for p in ctx.of("PROC") if p.sentence == m.sentence)) in (None, ctx.kind)]
     if not mentions:
         return None
     in_title = [m for m in mentions if m.sentence in titles]
