@@ -110,10 +110,13 @@ def levels_billed(codes: list[Code]) -> int:
     a third level even when no second-level line is billed: 64493 + 64495 stands for three)."""
     count = 0
     per_code = table()["level_count_of_code"]
+    third_plus = table()["third_plus_codes"]
     for code in codes:
         n = per_code.get(code.cpt)
         if n == "units":
             count += code.units
+        elif n and code.cpt in third_plus:
+            count += n  # "three or more", however many units: reported once per session (CPT-1)
         elif n:
             count += n * code.units
     if any(code.cpt in table()["third_plus_codes"] for code in codes):

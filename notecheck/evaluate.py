@@ -115,16 +115,28 @@ def _derived(d: dict) -> set:
     return {(lv["joint"], bool(lv.get("derived_from_nerves"))) for lv in d.get("levels", [])}
 
 
+#: The generic names the annotation guide writes (corpora/ANNOTATION.md); any other drug is annotated
+#: "other", so a report that names it ("levobupivacaine", "mepivacaine") is compared as "other".
+ANNOTATED_DRUG_NAMES = frozenset({
+    "bupivacaine", "lidocaine", "ropivacaine", "triamcinolone", "methylprednisolone", "betamethasone",
+    "dexamethasone", "iohexol", "iopamidol", "contrast", "phenol", "alcohol", "glycerol", "saline", "other"})
+
+
+def _name(m: dict) -> str:
+    name = m["name"].lower()
+    return name if name in ANNOTATED_DRUG_NAMES else "other"
+
+
 def _meds(d: dict) -> set:
-    return {m["name"].lower() for m in d.get("medications", [])}
+    return {_name(m) for m in d.get("medications", [])}
 
 
 def _volume(d: dict) -> set:
-    return {(m["name"].lower(), round(float(m["volume_ml"]), 3)) for m in d.get("medications", []) if m.get("volume_ml") is not None}
+    return {(_name(m), round(float(m["volume_ml"]), 3)) for m in d.get("medications", []) if m.get("volume_ml") is not None}
 
 
 def _injectate(d: dict) -> set:
-    return {(m["name"].lower(), bool(m.get("injectate", True))) for m in d.get("medications", [])}
+    return {(_name(m), bool(m.get("injectate", True))) for m in d.get("medications", [])}
 
 
 def _norm(s: str | None) -> str | None:
@@ -132,11 +144,11 @@ def _norm(s: str | None) -> str | None:
 
 
 def _concentration(d: dict) -> set:
-    return {(m["name"].lower(), _norm(m.get("concentration"))) for m in d.get("medications", []) if m.get("concentration")}
+    return {(_name(m), _norm(m.get("concentration"))) for m in d.get("medications", []) if m.get("concentration")}
 
 
 def _dose(d: dict) -> set:
-    return {(m["name"].lower(), _norm(m.get("dose"))) for m in d.get("medications", []) if m.get("dose")}
+    return {(_name(m), _norm(m.get("dose"))) for m in d.get("medications", []) if m.get("dose")}
 
 
 def _guidance(d: dict) -> set:
@@ -217,7 +229,7 @@ def score_evidence(text: str, gold: dict, pred: dict, result: EvalResult) -> Non
     """For gold items with evidence that were found: does a predicted span overlap the evidence?"""
     keyed = (
         ("levels", "joint", lambda x: x["joint"]),
-        ("medications", "name", lambda x: x["name"].lower()),
+        ("medications", "name", _name),
         ("guidance", "modality", lambda x: (x["modality"], bool(x.get("negated")))),
     )
     for element, _, key in keyed:

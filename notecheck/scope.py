@@ -94,6 +94,7 @@ class TargetScope:
             for category, rule in table["content_decided_sections"].items() if not category.startswith("_")
         }
         self.heading_value_negation = re.compile(table["heading_value_negation"]["pattern"], re.I)
+        self.field_value_negation = re.compile(table["field_value_negation"]["pattern"], re.I)
         self.imaging_report = re.compile(table["imaging_report_sentence"]["pattern"], re.I)
         self.findings_pathology = re.compile(table["findings_pathology_sentence"]["pathology"], re.I)
         self.findings_done = re.compile(table["findings_pathology_sentence"]["done"], re.I)
@@ -233,8 +234,9 @@ class TargetScope:
                 current = not blocking
                 reason = f"modifier:{blocking[0]}" if blocking else f"section:{section or 'none'}"
             negated = any(m in self.negating for m in mods)
-            if self.placeholder_value.match(text[span.end_char:span.end_char + 12]):
-                negated = True
+            if self.placeholder_value.match(text[span.end_char:span.end_char + 12]) \
+                    or self.field_value_negation.match(text, span.end_char, span.end_char + 40):
+                negated = True  # "Fluoroscopy used: ***", "CT - No"
             heading = titles.get(span.start)
             if heading is not None:  # "Contrast: none" — the heading is the mention, its value says no
                 value = doc[heading.title_end:heading.body_end].text[:60]

@@ -244,6 +244,14 @@ LEVEL_CASES = [
      "C6-7 tenderness).\n" + TOL + "\nDiscussed that if short-lived, we can talk about medial branch blocks at C6-7 and "
      "C7-T1 next time.",
      [("C6-C7", "left", False), ("C7-T1", "bilateral", False)]),
+    ("a dictated list left as spoken",
+     "PROCEDURE PERFORMED:\n1. First diagnostic right C3 comma C4 and C5 cervical medial branch blocks.\n" + FLUORO
+     + "needles were placed." + TOL,
+     [("C3-C4", "right", True), ("C4-C5", "right", True)]),
+    ("bilateral nerves, the joints named again for the second side",
+     "Procedure: Diagnostic cervical medial branch blocks, bilateral C4, C5, C6 and C7 medial branches.\n" + FLUORO
+     + "needles were placed on the left. The same procedure was then carried out on the right side at C4 through C7." + TOL,
+     [("C4-C5", "bilateral", False), ("C5-C6", "bilateral", False), ("C6-C7", "bilateral", False)]),
     ("side words mistyped", "Procedure: Bilaterla L5-S1 facet joint injecton w/ fluoroscopy\nA needle was advanced "
      "into the left L5-S1 facet joint. Same was done on the rigth L5-S1 facet joint." + TOL,
      [("L5-S1", "bilateral", False)]),
@@ -345,6 +353,25 @@ MED_CASES = [
      "PROCEDURE: Right L4-5 facet joint injection.\n" + FLUORO + "Omni 240 0.2 cc confirmed the joint, then 0.5 mL of "
      "0.5% bupivacaine was injected." + TOL,
      [("iohexol", "contrast", "240", None, 0.2, True), ("bupivacaine", "anesthetic", "0.5%", None, 0.5, True)]),
+    ("the skin at each site",
+     "PROCEDURE: Right L4-5 medial branch block.\n" + FLUORO + "the skin at each site was anesthetized with 1% lidocaine, "
+     "1 mL per site. 0.5 mL of 0.5% bupivacaine was injected at each nerve." + TOL,
+     [("lidocaine", "anesthetic", "1%", None, 1.0, False), ("bupivacaine", "anesthetic", "0.5%", None, 0.5, True)]),
+    ("a table of meds administered",
+     "Procedure: Left L5S1 facet joint injection, intra-articular\n\nVitals\n Time   BP       HR\n 0810   146/90   88\n\n"
+     "Meds administered\n Drug                 Dose/Conc"
+     "     Vol         Site\n Lidocaine            1%            2 mL        skin\n Bupivacaine          0.25%         "
+     "1 mL        joint\n\n" + FLUORO + "a needle was placed into the joint." + TOL,
+     [("lidocaine", "anesthetic", "1%", None, 2.0, False), ("bupivacaine", "anesthetic", "0.25%", None, 1.0, True)]),
+    ("a volume per nerve in a table under the injectate",
+     "Procedure: Left thoracic medial branch block.\nGuidance: CT.\nSkin: 1% lidocaine, 1 mL per site.\nInjectate: 0.5% "
+     "bupivacaine.\n\nNerve | Side | Volume\nT6 medial branch | Left | 0.4 mL\nT7 medial branch | Left | 0.4 mL\n" + TOL,
+     [("lidocaine", "anesthetic", "1%", None, 1.0, False), ("bupivacaine", "anesthetic", "0.5%", None, 0.4, True)]),
+    ("a drug in a history line after a wrapped semicolon",
+     "INDICATION: Axial pain for 3 years. Failed physical therapy, acetaminophen\nand topical NSAIDs; oral NSAIDs stopped.\n"
+     "Two blocks (lidocaine, then bupivacaine) gave 90% relief.\nPROCEDURE: Right L4-5 medial branch block.\n" + FLUORO
+     + "the skin was numbed with 1% lidocaine, 0.5 mL per site. 0.5 mL of 0.5% bupivacaine was given at each nerve." + TOL,
+     [("lidocaine", "anesthetic", "1%", None, 0.5, False), ("bupivacaine", "anesthetic", "0.5%", None, 0.5, True)]),
     ("a named contrast, then its volume as 'contrast'",
      "Procedure: Right L4-5 medial branch block\nContrast: Omnipaque 240\nInjectate: 0.5% bupivacaine 0.5 mL per nerve\n"
      + FLUORO + "needles were placed. Physician comment: 0.2 mL contrast each." + TOL,
@@ -415,6 +442,18 @@ GUIDANCE_CASES = [
      "PROCEDURE: Right C5-6 facet joint injection.\nFluoroscopy was unavailable today because the C-arm was out for "
      "service. Under ultrasound guidance the needle was advanced in plane into the joint." + TOL,
      [("ultrasound", False), ("fluoroscopy", True)], []),
+    ("form fields that say no",
+     "PROCEDURE: Right L4-5 facet joint injection.\nFluoroscopy used: No   (C-arm out of service)\nUltrasound used: No\n"
+     "The joint was located by palpation and a needle was walked into the joint line." + TOL,
+     [("fluoroscopy", True), ("ultrasound", True)], []),
+    ("a yes/no guidance row",
+     "PROCEDURE: Right L4-5 facet joint injection.\nIMAGE GUIDANCE:  Fluoroscopy - Yes   CT - No   Ultrasound - No\n"
+     "Contrast: no vascular uptake. A needle was placed into the joint." + TOL,
+     [("fluoroscopy", False), ("ct", True), ("ultrasound", True)], []),
+    ("guidance that had been planned",
+     "PROCEDURE: Bilateral L4-5 facet joint injections.\nNote on imaging: fluoroscopy had been planned, but the C-arm "
+     "was unavailable. The injections were therefore performed without fluoroscopy. Needles were placed." + TOL,
+     [("fluoroscopy", True)], []),
     ("CT that had been requested was not used",
      "PROCEDURE: Right L4-5 facet joint injection.\nCT guidance had been requested because of his scoliosis, but the "
      "CT suite was unavailable today; the procedure was done under fluoroscopy instead. A needle was placed." + TOL,
@@ -480,6 +519,9 @@ TOLERANCE_CASES = [
     ("a clinic assessment about the last block is not today's tolerance",
      "ASSESSMENT: She tolerated her last injection well.\nPROCEDURE: Right L4-5 facet injection under fluoroscopy. "
      "A needle was placed into the joint.", False, []),
+    ("a function test after the block is not tolerance",
+     "PROCEDURE: Right L4-5 facet injection under fluoroscopy. A needle was placed into the joint.\n\nAt 30 minutes he "
+     "was able to bend and lift a light box without difficulty.", False, []),
     ("a sedation reason is history", "PROCEDURE: Right L4-5 facet injection under fluoroscopy. Sedation: Versed 1 mg IV - "
      "hx vasovagal syncope w/ prior inj. A needle was placed into the joint. Tolerated well.", True, []),
 ]
@@ -542,6 +584,9 @@ KIND_CASES = [
      "facet_injection", "lumbar_sacral"),
     ("an accession number is not an RF cue", "ACCESSION: RF-22-41907\nPROCEDURE: CT-guided left L3-L4 intra-articular "
      "facet joint injection. A needle was placed into the joint." + TOL, "facet_injection", "lumbar_sacral"),
+    ("a SOAP 'P/Procedure' line", "S: Axial LBP x 2 yrs.\nA: Lumbar facet syndrome.\n\nP/Procedure: Diagnostic medial "
+     "branch blocks, L3 and L4 medial branches bilaterally.\n- 25g spinal needles to L3 and L4 SAP-TP junctions.\n- Fluoroscopic guidance, AP + oblique.\n- 0.5 mL 0.5% "
+     "bupivacaine per nerve.\n- Tolerated well.", "medial_branch_block", "lumbar_sacral"),
     ("typed in a hurry", "proc: L4-L5 bilatreal facit jt injection under flouro\n22g needle into each L4-L5 facit jt, "
      "AP/obl views ok. 1cc bupivicane 0.5% ea jt. pt tolorated well", "facet_injection", "lumbar_sacral"),
 ]

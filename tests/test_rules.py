@@ -129,6 +129,21 @@ def test_thermal_rfa_is_not_flagged():
     assert codes(report) == ["64635-RT", "64636-RT"]
 
 
+@pytest.mark.parametrize("text, performed", [
+    ("Clinic note -- pre-procedure check\nShe was scheduled today for a right C5-6 medial branch block under fluoroscopy. "
+     "She took her apixaban this morning, so we agreed not to do the block today.\nNo procedure was performed.\n", False),
+    # a part not done names what: the rest of the note is still a procedure
+    ("PROCEDURE: Right L5-S1 transforaminal epidural steroid injection and right L4-5 facet joint injection.\nThe right "
+     "L4-5 facet joint injection was not performed. Under fluoroscopy a needle was placed at the right L5-S1 foramen and "
+     "1 mL of 40 mg/mL Kenalog was injected. Tolerated well.", True),
+])
+def test_a_visit_whose_procedure_did_not_happen(text, performed):
+    report = check_text(text, billed=[parse_billed("64490-RT")])
+    assert (report.procedure.described_as != "clinic or consult note; no procedure performed in it") is performed
+    if not performed:
+        assert report.codes == [] and "CLAIM_NOT_SUPPORTED" in finding_codes(report)
+
+
 def test_not_facet_note_gets_only_an_info_finding():
     report = check_text("PROCEDURE: Left L5-S1 transforaminal epidural steroid injection under fluoroscopy. "
                         "1 mL of 40 mg/mL Kenalog was injected. Tolerated well.")
@@ -260,6 +275,13 @@ def test_functional_impairment_is_a_named_activity(function, expected):
     ("", "1/10 cc Omnipaque 240 at each nerve.", True),  # a volume, not a score
     ("", "Pre-Proc NRS: 7\nPost-Proc NRS (30 min): 1", False),
     ("\nAllergies: iodinated contrast (hives).\nBP 138/84.\nNRS pre 6/10.\n", "NRS post 2/10 at 20 min.", False),
+    # a vitals table: its first row is before, its last after
+    ("", "\nVitals\n Time   BP       HR   Pain\n 0810   146/90   88   7/10\n 0855   128/78   70   2/10\n", False),
+    ("", "\n| Time  | BP     | Pain (NRS) |\n| 13:02 | 124/80 | 8          |\n| 13:40 | 118/76 | 1          |\n", False),
+    ("", "\n| Time  | BP     | Pain (NRS) |\n| 13:02 | 124/80 | 8          |\n", True),  # one row: no score after
+    # the heading above the score says when
+    ("\nPRE-PROCEDURE\nPain score (NRS): 7/10\n", "\nPOST-PROCEDURE\nPain score (NRS): 2/10 at 30 minutes\n", False),
+    ("\nPre-procedure pain (NRS): 8/10\nPost-procedure pain (NRS, 30 min): 2/10\n", "", False),
 ])
 def test_pain_scores_before_and_after(in_history, after_procedure, expected):
     history = GOOD_HISTORY.replace("Pain 7/10 before the procedure.", in_history)
@@ -404,6 +426,7 @@ def test_nerves_count_as_the_joints_they_supply():
     (["64493-50"], 1), (["64493-50", "64494-50"], 2), (["64493x2"], 2), (["64493", "64494", "64495"], 3),
     (["64635", "64636x2"], 3), (["77003"], 0),
     (["64493", "64495"], 3),  # the third-and-beyond code claims a third level, second-level line or not
+    (["64493-50", "64494-50", "64495-50x2"], 3),  # 64495 means "three or more", units or not
 ])
 def test_levels_billed(lines, levels):
     assert levels_billed([parse_billed(x) for x in lines]) == levels

@@ -41,6 +41,8 @@ def _patterns() -> dict:
         "score": c(h["pain_score"]["pattern"], re.I),
         "score_pre": c(h["pain_score"]["pre"], re.I),
         "score_post": c(h["pain_score"]["post"], re.I),
+        "heading_pre": c(h["pain_score"]["heading_pre"], re.I),
+        "heading_post": c(h["pain_score"]["heading_post"], re.I),
         "score_post_after": c(h["pain_score"]["post_after"], re.I),
         "score_pre_after": c(h["pain_score"]["pre_after"], re.I),
         "score_scales": {name: c(p, re.I) for name, p in h["pain_score"]["scale_names"].items()},
@@ -221,11 +223,70 @@ def pain_scores(ctx: NoteContext) -> list[PainScore]:
                     before = before[own.end():] if own else before
             # "Pain 6/10 pre", "Pain 2/10 in recovery": the timing written right after the score
             after = s.text[m.end():min(hits[k + 1].start() if k + 1 < len(hits) else len(s.text), m.end() + 30)]
-            timing, previous_timed_after = _score_timing(before, after, s.section, k, p)
+            timing, previous_timed_after = _score_timing(before, after, s.section, k, p,
+                                                         _headings_above(ctx.text, s.start + m.start()))
             out.append(PainScore(scale=scale, value=value, timing=timing, spans=span))
             scale_before = scale
+    table = _vitals_table_scores(ctx.text)
+    if table:  # the table's rows say when each score was taken; its cells alone do not
+        inside = [(a, b) for score in table for a, b in score.spans]
+        out = [x for x in out if not any(a <= x.spans[0][0] < b for a, b in _row_spans(ctx.text, inside))] + table
+        out.sort(key=lambda x: x.spans[0][0])
     _baseline_and_follow_up(out, ctx)
     return out
+
+
+_CELLS = re.compile(r"[ \t]*\|[ \t]*|\t+|[ \t]{2,}")
+_PAIN_COLUMN = re.compile(r"^(?:pain|nrs|vas|pain score|pain\s*\((?:nrs|vas|0-10)\))$", re.I)
+_TIME_COLUMN = re.compile(r"^(?:time|clock|hour)$", re.I)
+_PAIN_CELL = re.compile(r"^(?P<value>\d{1,2})(?:\s*/\s*10)?$")
+
+
+def _cells(line: str) -> list[tuple[int, str]]:
+    """(offset in the line, text) of each cell of a table row written with pipes, tabs or wide gaps."""
+    out, pos = [], 0
+    for m in _CELLS.finditer(line):
+        if m.start() > pos:
+            out.append((pos, line[pos:m.start()]))
+        pos = m.end()
+    if pos < len(line.rstrip()):
+        out.append((pos, line[pos:].rstrip()))
+    return out
+
+
+def _vitals_table_scores(text: str) -> list[PainScore]:
+    """A vitals table with a time and a pain column ("Time  BP  HR  Pain / 0810 ... 7/10 / 0855 ... 2/10"):
+    its first row's pain is before the procedure, its last row's after it, on one scale."""
+    if not re.search(r"pain|nrs|vas", text, re.I):
+        return []
+    lines, offset = [], 0
+    for line in text.splitlines(keepends=True):
+        lines.append((offset, line.rstrip("\r\n")))
+        offset += len(line)
+    for i, (start, line) in enumerate(lines):
+        header = [c.strip() for _, c in _cells(line)]
+        pain = next((k for k, c in enumerate(header) if _PAIN_COLUMN.match(c)), None)
+        if pain is None or not any(_TIME_COLUMN.match(c) for c in header):
+            continue
+        rows = []
+        for row_start, row in lines[i + 1:]:
+            cells = _cells(row)
+            if len(cells) != len(header):
+                break
+            hit = _PAIN_CELL.match(cells[pain][1].strip())
+            if hit:
+                at = row_start + cells[pain][0]
+                rows.append((int(hit["value"]), (at, at + len(cells[pain][1].strip()))))
+        if len(rows) >= 2 and all(v <= 10 for v, _ in rows):
+            scale = "VAS" if "vas" in header[pain].lower() else "NRS"
+            return [PainScore(scale=scale, value=float(rows[0][0]), timing="pre", spans=[rows[0][1]]),
+                    PainScore(scale=scale, value=float(rows[-1][0]), timing="post", spans=[rows[-1][1]])]
+    return []
+
+
+def _row_spans(text: str, cells: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The lines holding these spans."""
+    return [(text.rfind("\n", 0, a) + 1, (text.find("\n", b) + 1 or len(text) + 1) - 1) for a, b in cells]
 
 
 _HISTORY_SECTIONS = ("indication", "history_other", "assessment", "exam")
@@ -239,7 +300,18 @@ def _score_scale(m: re.Match, s: Sentence, p: dict, scale_before: str | None) ->
     return "NRS" if scale == "NPRS" else scale
 
 
-def _score_timing(before: str, after: str, section: str | None, k: int, p: dict) -> tuple[str, bool]:
+_SHORT_LINES_ABOVE = re.compile(r"(?:^|\n)(?P<lines>(?:[ \t]*[^\n]{0,40}\n){0,2}[^\n]{0,40})$")
+
+
+def _headings_above(text: str, at: int) -> str:
+    """The one or two short lines above a score's line, and its short line up to it: its headings
+    ("PRE-PROCEDURE / Pain score (NRS): 7/10"); empty when the score's line is long prose."""
+    hit = _SHORT_LINES_ABOVE.search(text, max(0, at - 120), at)
+    return hit["lines"] if hit else ""
+
+
+def _score_timing(before: str, after: str, section: str | None, k: int, p: dict,
+                  above: str = "") -> tuple[str, bool]:
     """(pre / post / unknown, whether the words after the score decided it)."""
     before = _SENTENCE_END.split(before)[-1]  # "90% relief. pain 6/10 pre": not across a full stop
     post_word = _last(p["score_post"], before)  # the word nearest the score speaks for it
@@ -252,6 +324,9 @@ def _score_timing(before: str, after: str, section: str | None, k: int, p: dict)
         return "post", True
     if p["score_pre_after"].match(after):
         return "pre", True
+    post_heading, pre_heading = _last(p["heading_post"], above), _last(p["heading_pre"], above)
+    if post_heading or pre_heading:  # the nearest heading word speaks for it
+        return ("post" if post_heading and (not pre_heading or post_heading.end() > pre_heading.end()) else "pre"), False
     if section in ("post_procedure", "findings"):
         return "post", False
     if section in _HISTORY_SECTIONS and k == 0:

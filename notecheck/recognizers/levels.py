@@ -18,7 +18,8 @@ from ..scope import Mention
 from .context import NoteContext
 
 _RANGE_GAP = re.compile(r"^\s*(?:-|–|—|to|through|thru)\s*$", re.I)
-_LIST_GAP = re.compile(r"^\s*(?:,|;|/|&|\+|and|as well as|,\s*and|,\s*&)\s*$", re.I)
+# "comma": a dictated list left as spoken ("C3 comma C4 and C5")
+_LIST_GAP = re.compile(r"^\s*(?:,|;|/|&|\+|and|as well as|,\s*and|,\s*&|comma(?:\s+and)?)\s*$", re.I)
 _NERVE_KINDS = {"medial_branch_block", "radiofrequency_ablation", "unknown"}
 
 
@@ -360,11 +361,15 @@ def recognize_levels(ctx: NoteContext) -> list[Level]:
         for joint in joints:
             if joint not in derived:
                 derived[joint] = True
+            bucket = title_sides if all(s.mention.sentence in titles for s in group) else sides
             if derived[joint]:
-                bucket = title_sides if all(s.mention.sentence in titles for s in group) else sides
                 bucket.setdefault(joint, set()).update({side} - {None})
                 sides.setdefault(joint, set())
                 spans.setdefault(joint, []).extend((s.mention.start, s.mention.end) for s in group)
+            else:
+                # the joint is named too ("... then on the right side at C4 through C7"): the nerves still
+                # say on which sides it was treated
+                bucket.setdefault(joint, set()).update({side} - {None})
 
     # The procedure line and the description usually agree; where they name opposite sides, the
     # description of what was done wins ("PROCEDURE: Left ..." over a body that treats the right).

@@ -22,6 +22,17 @@ _TARGET = re.compile(
     r"to anesthetize the medial|before lesioning|prior to lesioning",
     re.I,
 )
+#: the skin is what the drug numbed ("The skin at each site was anesthetized with 1% lidocaine, 1 mL per site",
+#: "Skin: 1% lidocaine 1 mL per site"): "per site" there counts skin sites, not targets
+_SKIN_SUBJECT = re.compile(
+    r"(?<![A-Za-z])(?:skin|subcutaneous tissues?|superficial tissues?|skin and (?:subcutaneous|subq|soft) tissues?)"
+    r"(?:\s+(?:at|over|overlying)\s+(?:each|the|all)(?:\s+[\w-]+){0,3})?"
+    r"\s*(?::|(?:was|were)\s+(?:then\s+)?(?:anesthetized|anaesthetized|anesthetised|anaesthetised|infiltrated|numbed)\s+with)"
+    r"[^.;]{0,25}$",
+    re.I,
+)
+#: "T6 medial branch | Left | 0.4 mL": a table row's volume cell, under the injectate named above the table
+_VOLUME_CELL = re.compile(r"\|\s*\d*\.?\d+\s*(?:ml|cc)\s*(?:\||$)", re.I)
 _INJECT = re.compile(r"inject\w*|instill\w*|administer\w*|deliver\w*|placed|per (?:level|joint|site|nerve)|each (?:level|joint|site)", re.I)
 
 
@@ -30,6 +41,8 @@ def _is_skin_local(sentence: str, start: int, end: int, role: str, alone: bool) 
     it names no other drug) and no cue that it went to the joint or nerve."""
     if role != "anesthetic":
         return False
+    if _SKIN_SUBJECT.search(sentence, 0, start):
+        return True
     window = sentence if alone else sentence[max(0, start - 70): end + 70]
     return bool(_SKIN.search(window)) and not _TARGET.search(sentence[max(0, start - 40): end + 60])
 
@@ -74,7 +87,7 @@ def recognize_medications(ctx: NoteContext) -> list[Medication]:
         drugs = by_sentence.get(index, [])
         if not drugs:
             # "0.5 mL was injected at each level": the volume of the drugs named just before.
-            vol = standalone_volume(sent.text) if _INJECT.search(sent.text) else None
+            vol = standalone_volume(sent.text) if _INJECT.search(sent.text) or _VOLUME_CELL.search(sent.text) else None
             if vol and last_injectates:
                 for name in last_injectates:
                     med = merged[name]

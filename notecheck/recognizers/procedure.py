@@ -18,6 +18,7 @@ _PERFORMED = re.compile(resources.load("scope.json")["performed_cues"], re.I)
 #: Sections that make a note look like a clinic visit (a procedure note has indications and plans too).
 _NOT_A_PROCEDURE_NOTE = re.compile(resources.load("scope.json")["not_a_procedure_note"]["pattern"], re.I | re.M)
 _CLINIC_SECTIONS = set(resources.load("scope.json")["clinic_sections"])
+_NO_PROCEDURE = re.compile(resources.load("scope.json")["no_procedure_statement"]["pattern"], re.I)
 #: Cue words that by themselves say a facet procedure (not just any spine procedure).
 _FACET = {"facet", "mbb", "ia_facet"}
 _REGION_WORDS = (
@@ -37,6 +38,10 @@ def procedure_performed(ctx: NoteContext) -> bool:
     """
     if ctx.sentences and _NOT_A_PROCEDURE_NOTE.search(ctx.text[:200]):
         return False
+    if ctx.may_match(_NO_PROCEDURE) and any(
+            not s.excluded_by_section and not ctx.sentence_excluded_cue[s.index] and _NO_PROCEDURE.search(s.text)
+            for s in ctx.sentences):
+        return False  # "No procedure was performed": the visit's procedure did not happen
     proc_cues = {m.sentence for m in ctx.current("PROC")}
     for s in ctx.sentences:
         if s.section == "procedure" and not ctx.sentence_excluded_cue[s.index] \

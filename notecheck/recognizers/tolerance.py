@@ -21,6 +21,16 @@ _STIMULATION = re.compile(r"stimulat\w*|volts?\b|\bhz\b|concordant", re.I)
 _RISK_LIST = re.compile(resources.load("scope.json")["risk_list_sentence"]["pattern"], re.I)
 
 
+#: "was able to bend and lift a light box without difficulty": a test of function after the block, not how
+#: the procedure was tolerated ("tolerated it without difficulty" has its own cue word)
+_ACTIVITY_BEFORE = re.compile(r"(?:bend|lift|walk|stand|sit|turn|rotat|driv|climb|squat|reach|twist|mov)\w*"
+                              r"(?:\s+[\w,]+){0,8}\s*$", re.I)
+
+
+def _activity(ctx: NoteContext, m) -> bool:
+    return m.text.lower().startswith("without") and bool(_ACTIVITY_BEFORE.search(ctx.text, max(0, m.start - 60), m.start))
+
+
 #: Sections that sum up the visit: "IMPRESSION: ... The patient tolerated the procedure well."
 _SUMMARY_SECTIONS = {"section:assessment", "section:plan"}
 
@@ -41,7 +51,7 @@ def recognize_tolerance(ctx: NoteContext) -> Tolerance:
     symptom_of: dict[str, list[str]] = {}
     documented = False
     for m in ctx.current("TOLERANCE", "NO_COMPLICATION") + _summarised(ctx):
-        if m.label == "TOLERANCE" and m.negated:
+        if m.label == "TOLERANCE" and (m.negated or _activity(ctx, m)):
             continue
         documented = True
         spans.append((m.start, m.end))
