@@ -291,6 +291,12 @@ TRAP_CASES = [
      "review of the images the needle at the third site never entered the joint. Correct procedure: left L3-4 and L4-5 "
      "facet joint injections only. L5-S1 was not treated today.",
      ["L3-L4", "L4-L5"]),
+    ("an epidural done the same day",
+     "PROCEDURES:\n1.  Right L3-4 and L4-5 intra-articular facet joint injections.\n2.  L5-S1 interlaminar epidural "
+     "steroid injection under fluoroscopy.\n\nFacet joints:  " + FLUORO + "needles were passed into the right L3-4 and "
+     "L4-5 joints.\nEpidural:  The L5-S1 interlaminar space was then identified in the AP view and a Tuohy needle "
+     "advanced." + TOL,
+     ["L3-L4", "L4-L5"]),
     ("levels never named",
      "Lumbar facet injections under fluoroscopic control. 1 cc of 0.5% Marcaine was injected into each facet." + TOL,
      []),

@@ -322,15 +322,28 @@ def _sides_not_done(ctx: NoteContext) -> set[str]:
     return found - {None, "bilateral"}
 
 
+def _other_procedure_sentences(ctx: NoteContext) -> set[int]:
+    """Sentences about another procedure done the same day ("2. L5-S1 interlaminar epidural steroid injection"):
+    they name a non-facet procedure and no facet one, so their levels are not facet joints."""
+    cues: dict[int, set[str]] = {}
+    for m in ctx.current("PROC"):
+        cues.setdefault(m.sentence, set()).add(m.meta.get("cue"))
+    return {i for i, found in cues.items() if found == {"non_facet"}}
+
+
 def recognize_levels(ctx: NoteContext) -> list[Level]:
     if not ctx.performed:
         return []
     from .procedure import title_sentence_indexes
 
     corrected = _corrected_mentions(ctx)
-    explicit = _sites_from_levels(ctx, corrected)
-    nerve_sites = _sites_from_nerves(ctx, corrected) if ctx.kind in _NERVE_KINDS else []
-    if corrected is not None and not explicit and not nerve_sites:  # the correction names no level after all
+    mentions = corrected
+    other = _other_procedure_sentences(ctx) if corrected is None and ctx.kind != "not_facet" else set()
+    if other:
+        mentions = [m for m in ctx.current("LEVEL", "LEVEL_CONT", "NERVE") if m.sentence not in other]
+    explicit = _sites_from_levels(ctx, mentions)
+    nerve_sites = _sites_from_nerves(ctx, mentions) if ctx.kind in _NERVE_KINDS else []
+    if mentions is not None and not explicit and not nerve_sites:  # the correction names no level after all
         explicit = _sites_from_levels(ctx)
         nerve_sites = _sites_from_nerves(ctx) if ctx.kind in _NERVE_KINDS else []
         corrected = None
