@@ -239,6 +239,7 @@ def pain_scores(ctx: NoteContext) -> list[PainScore]:
 _CELLS = re.compile(r"[ \t]*\|[ \t]*|\t+|[ \t]{2,}")
 _PAIN_COLUMN = re.compile(r"^(?:pain|nrs|vas|pain score|pain\s*\((?:nrs|vas|0-10)\))$", re.I)
 _TIME_COLUMN = re.compile(r"^(?:time|clock|hour)$", re.I)
+_TABLE_HEADER_HINT = re.compile(r"(?i)(?:time|clock|hour)\b.*\b(?:pain|nrs|vas)|(?:pain|nrs|vas)\b.*\b(?:time|clock|hour)")
 _PAIN_CELL = re.compile(r"^(?P<value>\d{1,2})(?:\s*/\s*10)?$")
 
 
@@ -264,6 +265,8 @@ def _vitals_table_scores(text: str) -> list[PainScore]:
         lines.append((offset, line.rstrip("\r\n")))
         offset += len(line)
     for i, (start, line) in enumerate(lines):
+        if not _TABLE_HEADER_HINT.search(line):
+            continue  # most lines: no cells to split
         header = [c.strip() for _, c in _cells(line)]
         pain = next((k for k, c in enumerate(header) if _PAIN_COLUMN.match(c)), None)
         if pain is None or not any(_TIME_COLUMN.match(c) for c in header):
