@@ -194,6 +194,13 @@ def _last(pattern: re.Pattern, text: str) -> re.Match | None:
     return last
 
 
+def _nearest(patterns: dict[str, re.Pattern], text: str) -> str | None:
+    """Which pattern's last match ends nearest the end of ``text`` (the word nearest what follows speaks
+    for it); on a tie, the first named."""
+    ends = {name: hit.end() for name, pattern in patterns.items() if (hit := _last(pattern, text))}
+    return max(ends, key=ends.get) if ends else None
+
+
 def pain_scores(ctx: NoteContext) -> list[PainScore]:
     p = _patterns()
     out: list[PainScore] = []
@@ -317,19 +324,16 @@ def _score_timing(before: str, after: str, section: str | None, k: int, p: dict,
                   above: str = "") -> tuple[str, bool]:
     """(pre / post / unknown, whether the words after the score decided it)."""
     before = _SENTENCE_END.split(before)[-1]  # "90% relief. pain 6/10 pre": not across a full stop
-    post_word = _last(p["score_post"], before)  # the word nearest the score speaks for it
-    pre_word = _last(p["score_pre"], before)
-    if post_word and (not pre_word or post_word.end() > pre_word.end()):
-        return "post", False
-    if pre_word:
-        return "pre", False
+    said = _nearest({"pre": p["score_pre"], "post": p["score_post"]}, before)
+    if said:
+        return said, False
     if p["score_post_after"].match(after):
         return "post", True
     if p["score_pre_after"].match(after):
         return "pre", True
-    post_heading, pre_heading = _last(p["heading_post"], above), _last(p["heading_pre"], above)
-    if post_heading or pre_heading:  # the nearest heading word speaks for it
-        return ("post" if post_heading and (not pre_heading or post_heading.end() > pre_heading.end()) else "pre"), False
+    heading = _nearest({"pre": p["heading_pre"], "post": p["heading_post"]}, above)
+    if heading:
+        return heading, False
     if section in ("post_procedure", "findings"):
         return "post", False
     if section in _HISTORY_SECTIONS and k == 0:
@@ -373,10 +377,9 @@ def prior_relief(ctx: NoteContext) -> list[PriorRelief]:
 def _relief_after(p: dict, text: str, at: int) -> str | None:
     """ "two blocks, each giving 85% relief, and an RFA with 70% improvement": the nearest procedure word
     before the figure (else the first after it) says which procedure the relief followed."""
-    before = {what: max((h.end() for h in pattern.finditer(text, 0, at)), default=-1)
-              for what, pattern in p["relief_after"].items()}
-    if max(before.values()) >= 0:
-        return max(before, key=before.get)
+    before = _nearest(p["relief_after"], text[:at])
+    if before:
+        return before
     after = {what: hit.start() for what, pattern in p["relief_after"].items() if (hit := pattern.search(text, at))}
     return min(after, key=after.get) if after else None
 

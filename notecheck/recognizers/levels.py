@@ -46,7 +46,6 @@ _AFTER_SIDE = re.compile(rf"^{_AFTER_FILLER}\s*[,(|:-]?\s*(?:on|at|to|from)?\s*(
 
 # a table's side column: "L4 MB      R       85 C    90 s" (a lone letter between wide gaps cannot be a vertebra)
 _TABLE_SIDE = re.compile(r"^[ \t]*(?:\t|[ \t]{2,}|\|[ \t]*)(?P<letter>[LRB]|Lt|Rt|Bil|Bilat)(?=[ \t]*(?:\t|[ \t]{2,}|\||\r?\n|$))")
-_TABLE_SIDE_OF = {"l": "left", "lt": "left", "r": "right", "rt": "right", "b": "bilateral", "bil": "bilateral", "bilat": "bilateral"}
 
 
 _BOTH_SIDES_JOINED = re.compile(r"^[a-z]+\W+(?:and|&|\+|as well as)\s+(?:then\s+)?(?:on\s+)?(?:the\s+)?$", re.I)
@@ -234,7 +233,7 @@ def _assign_sides(ctx: NoteContext, sites: list[_Site]) -> None:
             continue
         column = _TABLE_SIDE.match(after)
         if column:
-            site.side = _TABLE_SIDE_OF[column["letter"].lower()]
+            site.side = side_of(f"({column['letter']})")  # the letters of "(L)", "(Rt)", "(B)"
             prev = site
             continue
         window_start = max(sent.start, m.start - 90)
@@ -343,7 +342,7 @@ def recognize_levels(ctx: NoteContext) -> list[Level]:
         mentions = [m for m in ctx.current("LEVEL", "LEVEL_CONT", "NERVE") if m.sentence not in other]
     explicit = _sites_from_levels(ctx, mentions)
     nerve_sites = _sites_from_nerves(ctx, mentions) if ctx.kind in _NERVE_KINDS else []
-    if mentions is not None and not explicit and not nerve_sites:  # the correction names no level after all
+    if mentions is not None and not explicit and not nerve_sites:  # the correction (or the filter) left no level
         explicit = _sites_from_levels(ctx)
         nerve_sites = _sites_from_nerves(ctx) if ctx.kind in _NERVE_KINDS else []
         corrected = None
@@ -374,15 +373,13 @@ def recognize_levels(ctx: NoteContext) -> list[Level]:
         for joint in joints:
             if joint not in derived:
                 derived[joint] = True
+            # where the joint is named too ("... then on the right side at C4 through C7"), the nerves still
+            # say on which sides it was treated
             bucket = title_sides if all(s.mention.sentence in titles for s in group) else sides
+            bucket.setdefault(joint, set()).update({side} - {None})
             if derived[joint]:
-                bucket.setdefault(joint, set()).update({side} - {None})
                 sides.setdefault(joint, set())
                 spans.setdefault(joint, []).extend((s.mention.start, s.mention.end) for s in group)
-            else:
-                # the joint is named too ("... then on the right side at C4 through C7"): the nerves still
-                # say on which sides it was treated
-                bucket.setdefault(joint, set()).update({side} - {None})
 
     # The procedure line and the description usually agree; where they name opposite sides, the
     # description of what was done wins ("PROCEDURE: Left ..." over a body that treats the right).

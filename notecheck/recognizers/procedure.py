@@ -38,9 +38,8 @@ def procedure_performed(ctx: NoteContext) -> bool:
     """
     if ctx.sentences and _NOT_A_PROCEDURE_NOTE.search(ctx.text[:200]):
         return False
-    if ctx.may_match(_NO_PROCEDURE) and any(
-            not s.excluded_by_section and not ctx.sentence_excluded_cue[s.index] and _NO_PROCEDURE.search(s.text)
-            for s in ctx.sentences):
+    if ctx.may_match(_NO_PROCEDURE) and any(ctx.found_in(_NO_PROCEDURE, ctx.sentences[i])
+                                            for i in ctx.current_sentence_indexes()):
         return False  # "No procedure was performed": the visit's procedure did not happen
     proc_cues = {m.sentence for m in ctx.current("PROC")}
     for s in ctx.sentences:
