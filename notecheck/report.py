@@ -168,7 +168,8 @@ class NoteReport(_Model):
     levels: list[Level] = Field(default_factory=list)
     medications: list[Medication] = Field(default_factory=list)
     guidance: list[Guidance] = Field(default_factory=list)
-    #: Spans where the note says the procedure was done by landmarks / without imaging.
+    #: Spans where the note says the procedure was done by landmarks (palpation, "blind"); "without imaging"
+    #: alone states no technique (GUIDANCE_MISSING, not GUIDANCE_NOT_COVERED).
     landmark_technique: list[Span] = Field(default_factory=list)
     tolerance: Tolerance = Field(default_factory=Tolerance)
     history: History = Field(default_factory=History)

@@ -87,6 +87,7 @@ class TargetScope:
         self.unknown_heading = re.compile(table["unknown_heading"])
         self.one_line_sections = set(table["sections"]["ended_by_any_heading"])
         self.paragraph_sections = set(table["sections"]["ended_by_blank_line"])
+        self.inline_paragraph_sections = set(table["sections"]["ended_by_blank_line_if_inline"])
         self.list_sections = set(table["sections"]["ended_by_numbered_list"])
         self.one_line_heading = re.compile(table["one_line_headings"]["pattern"], re.I)
         self.content_decided = {
@@ -103,6 +104,8 @@ class TargetScope:
         generic = table["generic_technique_sentence"]
         self.generic = tuple(re.compile(generic[k], re.I) for k in ("starts", "present", "past"))
         self.teaching = re.compile(table["teaching_paragraph"]["pattern"])
+        self.copied_start = re.compile(table["copied_note"]["start"])
+        self.copied_end = re.compile(table["copied_note"]["end"])
         done_today = table["done_today_sentence"]
         self.done_today = re.compile(done_today["pattern"], re.I)
         self.done_today_sections = set(done_today["sections"])
@@ -171,6 +174,18 @@ class TargetScope:
                 if token_section[i] == section.category:
                     token_section[i] = category
 
+    def _mark_copied_notes(self, doc: Doc, text: str, token_section: list[str | None]) -> None:
+        """An earlier note pasted between divider lines is history, headings and all: its "PROCEDURE:" is
+        not today's."""
+        at = 0
+        while (start := self.copied_start.search(text, at)) is not None:
+            end = self.copied_end.search(text, start.end())
+            stop = end.end() if end is not None else len(text)
+            span = doc.char_span(start.start(), stop, alignment_mode="expand")
+            if span is not None:
+                token_section[span.start:span.end] = ["copied_note"] * (span.end - span.start)
+            at = stop
+
     def _describes_images(self, sentence_text: str) -> bool:
         """A FINDINGS sentence about what the images show, not about what was done to a level."""
         done = [m for m in self.findings_done.finditer(sentence_text)
@@ -184,9 +199,10 @@ class TargetScope:
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         token_section = _token_sections(doc, text, self.unknown_heading, self.one_line_sections, self.paragraph_sections,
-                                        self.list_sections)
+                                        self.list_sections, self.inline_paragraph_sections)
         self._decide_by_content(doc, token_section)
         self._end_one_line_fields(doc, text, token_section)
+        self._mark_copied_notes(doc, text, token_section)
         teaching = [m.span() for m in self.teaching.finditer(text)]  # "Anatomy refresher for the fellow: ..."
         sentences: list[Sentence] = []
         token_sentence = [0] * len(doc)
@@ -265,6 +281,13 @@ def _token_section_starts(doc: Doc) -> list[int]:
     return out
 
 
+def _inline(doc: Doc, text: str, section) -> bool:
+    """Does the section's text start on its heading's line ("Exam: tender ...")?"""
+    start = doc[section.body_start].idx
+    line_end = text.find("\n", start)
+    return bool(text[start:line_end if line_end >= 0 else len(text)].strip())
+
+
 _BLANK_LINE = re.compile(r"\S[^\S\n]*\n[^\S\n]*\n")
 
 
@@ -272,16 +295,18 @@ _NUMBERED_LINE = re.compile(r"\n[ \t]*\d{1,2}[.)][ \t]+\S")
 
 
 def _token_sections(doc: Doc, text: str, unknown_heading: re.Pattern, ended_by_any_heading: set[str],
-                    ended_by_blank_line: set[str] = frozenset(), ended_by_numbered_list: set[str] = frozenset()
-                    ) -> list[str | None]:
+                    ended_by_blank_line: set[str] = frozenset(), ended_by_numbered_list: set[str] = frozenset(),
+                    ended_by_blank_line_if_inline: set[str] = frozenset()) -> list[str | None]:
     """Section category per token. A section such as "Dx:" or "CONSENT:" ends at the next line that looks
     like any heading ("- Lvl: L4-5", "TIME OUT:"), known or not, and a one-paragraph section ends at a
-    blank line, so neither swallows the procedure narrative that follows it."""
+    blank line (some, such as "Exam: tender at L4/5 ...", only when written on the heading's own line), so
+    neither swallows the procedure narrative that follows it."""
     out: list[str | None] = [None] * len(doc)
     sections = list(getattr(doc._, "sections", None) or ())
     for section in sections:
         end = section.body_end
-        if section.category in ended_by_blank_line and section.body_start < section.body_end:
+        if section.body_start < section.body_end and (section.category in ended_by_blank_line or (
+                section.category in ended_by_blank_line_if_inline and _inline(doc, text, section))):
             body = doc[section.body_start:section.body_end]
             blank = _BLANK_LINE.search(text, body.start_char, body.end_char)
             if section.category in ended_by_numbered_list:

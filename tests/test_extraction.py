@@ -252,6 +252,9 @@ LEVEL_CASES = [
      "Procedure: Diagnostic cervical medial branch blocks, bilateral C4, C5, C6 and C7 medial branches.\n" + FLUORO
      + "needles were placed on the left. The same procedure was then carried out on the right side at C4 through C7." + TOL,
      [("C4-C5", "bilateral", False), ("C5-C6", "bilateral", False), ("C6-C7", "bilateral", False)]),
+    ("'medial' mistyped",
+     "PROCEDURE: Rt lumbar RFA, Rt L3, L4 medail branches, under flouroscopy." + TOL,
+     [("L4-L5", "right", True)]),
     ("side words mistyped", "Procedure: Bilaterla L5-S1 facet joint injecton w/ fluoroscopy\nA needle was advanced "
      "into the left L5-S1 facet joint. Same was done on the rigth L5-S1 facet joint." + TOL,
      [("L5-S1", "bilateral", False)]),
@@ -297,6 +300,30 @@ TRAP_CASES = [
      "L4-5 joints.\nEpidural:  The L5-S1 interlaminar space was then identified in the AP view and a Tuohy needle "
      "advanced." + TOL,
      ["L3-L4", "L4-L5"]),
+    ("an earlier note pasted below today's",
+     "PROCEDURE: Right T6-7 facet joint injection.\n" + FLUORO + "a needle was placed into the joint." + TOL
+     + "\n\n==== Previous procedure note copied forward (02/02/2024) ====\nPROCEDURE: Right C4-5 and C5-6 facet joint "
+     "injections.\nTechnique: needles placed into both joints under fluoroscopy.\n==== end ====\n\nSigned.",
+     ["T6-T7"]),
+    ("a pasted note with no end marker runs to the end",
+     "PROCEDURE: Left L5-S1 facet joint injection.\n" + FLUORO + "a needle was placed." + TOL
+     + "\n\n-- pasted from the 01/10 note --\nPROCEDURE: Left L3-4 facet joint injection.",
+     ["L5-S1"]),
+    ("a template header names more than was actually done",
+     "== ORDER TEMPLATE ==\nProcedure: Bilateral L3-4, L4-5 facet joint injections\n==\n\nThe injections actually "
+     "performed today were limited to the right L4-5 joint; nothing else was injected.\n\nPROCEDURE: " + FLUORO
+     + "a needle was placed into the joint." + TOL,
+     ["L4-L5"]),
+    ("a paragraph of general technique notes",
+     "PROCEDURE: Left T9 and T10 medial branch radiofrequency ablation (T10-11 joint).\n\nTechnique note (general): "
+     "the target varies; in the upper thoracic spine (T1-T4) and at T11-T12 the cannula is moved toward the superior "
+     "articular process.\n\nTechnique: " + FLUORO
+     + "cannulae were placed and lesions made at 80 C." + TOL,
+     ["T10-T11"]),
+    ("an X-ray line names another level",
+     "Procedure: right L5S1 facet injection under fluoro\nXR: L5S1 DJD, L45 disc narrowing\n\nneedle into the "
+     "R L5S1 jt, 1 cc 0.25% marcaine." + TOL,
+     ["L5-S1"]),
     ("levels never named",
      "Lumbar facet injections under fluoroscopic control. 1 cc of 0.5% Marcaine was injected into each facet." + TOL,
      []),
@@ -652,6 +679,16 @@ def test_procedure_kind_and_region(name, text, kind, region):
     procedure = check_text(text).procedure
     assert procedure.kind == kind
     assert procedure.region == region
+
+
+def test_an_exam_on_its_heading_line_ends_with_its_paragraph():
+    # the procedure paragraph after a one-paragraph exam is not exam findings
+    text = ("Exam: tender R paraspinal at about L4/5, pain on extension.\n\nR L4/5 facet block done today under "
+            "image intensifier. 22G needle placed at the R L4/5 facet; 1 mL 0.5% bupivacaine." + TOL
+            + "\n\nConsent: bleeding, infection discussed. Signed.")
+    report = check_text(text)
+    assert report.procedure.kind != "not_facet"
+    assert [(lv.joint, lv.laterality) for lv in report.levels] == [("L4-L5", "right")]
 
 
 def test_clinic_note_reports_nothing_as_done():

@@ -53,6 +53,12 @@ RULE_CASES = [
                                                     "The C-arm was unavailable, so using a landmark technique "), True),
     ("GUIDANCE_MISSING", GOOD_PROCEDURE.replace("Under fluoroscopic guidance in AP and oblique views, ",
                                                 "Under ultrasound guidance, "), False),
+    # "without imaging" states no technique: nothing covered, nothing not covered, so the guidance is missing
+    ("GUIDANCE_MISSING", GOOD_PROCEDURE.replace("Under fluoroscopic guidance in AP and oblique views, ",
+                                                "The C-arm was down, so the joints were done without imaging; "), True),
+    ("GUIDANCE_NOT_COVERED", GOOD_PROCEDURE.replace("Under fluoroscopic guidance in AP and oblique views, ",
+                                                    "The C-arm was down, so the joints were done without imaging; "),
+     False),
     ("MEDICATION_MISSING", GOOD_PROCEDURE.replace("0.5 mL of 0.5% bupivacaine with 10 mg triamcinolone was injected",
                                                   "the joints were injected"), True),
     ("VOLUME_MISSING", GOOD_PROCEDURE.replace("0.5 mL of 0.5% bupivacaine", "0.5% bupivacaine"), True),

@@ -275,11 +275,12 @@ def _note_side(ctx: NoteContext) -> str | None:
 
 
 _CORRECTION = {key: re.compile(resources.load("scope.json")["correction"][key], re.I)
-               for key in ("cue", "negative_clause", "clause_break")}
+               for key in ("cue", "statement", "negative_clause", "clause_break")}
 
 
 def _corrected_mentions(ctx: NoteContext) -> list[Mention] | None:
-    """The levels and nerves an addendum that corrects the note says were done, or None without one.
+    """The levels and nerves an addendum that corrects the note (or a sentence saying what was actually done)
+    says were done, or None without one.
 
     An addendum holding a correction cue ("Correction: levels were L3-4 and L4-5, not L4-5 and L5-S1";
     "the header carries the wrong side. The lesions were made on the left ...") is the final statement of
@@ -290,6 +291,10 @@ def _corrected_mentions(ctx: NoteContext) -> list[Mention] | None:
         if s.section == "addendum":
             sections.setdefault(s.section_start, []).append(s)
     correcting = [s for group in sections.values() if any(_CORRECTION["cue"].search(s.text) for s in group) for s in group]
+    # "The procedure actually performed today ... was limited to LEFT L4-5 and LEFT L5-S1" (under a template
+    # header naming more) is the final statement too.
+    correcting += [s for s in ctx.sentences if s.section != "addendum" and not s.excluded_by_section
+                   and _CORRECTION["statement"].search(s.text)]
     if not correcting:
         return None
     indexes = {s.index for s in correcting}
