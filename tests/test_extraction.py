@@ -252,6 +252,10 @@ LEVEL_CASES = [
      "Procedure: Diagnostic cervical medial branch blocks, bilateral C4, C5, C6 and C7 medial branches.\n" + FLUORO
      + "needles were placed on the left. The same procedure was then carried out on the right side at C4 through C7." + TOL,
      [("C4-C5", "bilateral", False), ("C5-C6", "bilateral", False), ("C6-C7", "bilateral", False)]),
+    ("bilateral nerves and one more on one side",
+     "Lesions: L3 and L4 medial branches bilaterally; additionally the L5 dorsal ramus on the right.\n" + FLUORO
+     + "cannulae were placed parallel to each nerve and lesions made at 90 C." + TOL,
+     [("L4-L5", "bilateral", True), ("L5-S1", "right", True)]),
     ("'medial' mistyped",
      "PROCEDURE: Rt lumbar RFA, Rt L3, L4 medail branches, under flouroscopy." + TOL,
      [("L4-L5", "right", True)]),
@@ -324,6 +328,22 @@ TRAP_CASES = [
      "Procedure: right L5S1 facet injection under fluoro\nXR: L5S1 DJD, L45 disc narrowing\n\nneedle into the "
      "R L5S1 jt, 1 cc 0.25% marcaine." + TOL,
      ["L5-S1"]),
+    ("a planning CT names the levels scanned",
+     "TECHNIQUE: A limited axial CT from L2 through S1 was obtained for planning. Under CT guidance a needle was "
+     "advanced into the left L3-L4 facet joint." + TOL,
+     ["L3-L4"]),
+    ("contrast spread along a range of vertebrae",
+     "PROCEDURE: Left L5-S1 facet joint injection under fluoroscopy. A needle was placed; contrast spread along the "
+     "joint capsule and tracked from L4 to S1 without vascular uptake." + TOL,
+     ["L5-S1"]),
+    ("an image finding that opens with 'advanced'",
+     "TECHNIQUE: Under CT guidance needles were placed at the right L3 and L4 medial branches and the L5 dorsal "
+     "ramus.\n\nFINDINGS: Advanced facet arthropathy at L4-L5 and L5-S1, moderate at L2-L3." + TOL,
+     ["L4-L5", "L5-S1"]),
+    ("a joint left out because it was not painful",
+     "Lesions: L3 and L4 medial branches on the left (left L2-3 was not painful on the blocks).\n" + FLUORO
+     + "cannulae were placed and lesions made at 80 C." + TOL,
+     ["L4-L5"]),
     ("levels never named",
      "Lumbar facet injections under fluoroscopic control. 1 cc of 0.5% Marcaine was injected into each facet." + TOL,
      []),
@@ -689,6 +709,15 @@ def test_an_exam_on_its_heading_line_ends_with_its_paragraph():
     report = check_text(text)
     assert report.procedure.kind != "not_facet"
     assert [(lv.joint, lv.laterality) for lv in report.levels] == [("L4-L5", "right")]
+
+
+def test_a_statement_of_what_was_done_overrides_the_template_title():
+    text = ("Procedure (from scheduling template): Diagnostic lumbar medial branch block\n\nClarification: the header "
+            "was carried over from the order. The procedure performed today was a therapeutic intra-articular facet "
+            "joint injection of the right L4-5 joint, not a medial branch block.\n\nDescription: " + FLUORO
+            + "a needle was advanced into the joint; 0.5 mL of 0.5% bupivacaine was injected." + TOL)
+    procedure = check_text(text).procedure
+    assert (procedure.kind, procedure.intent) == ("facet_injection", "therapeutic")
 
 
 def test_clinic_note_reports_nothing_as_done():

@@ -275,7 +275,7 @@ def _note_side(ctx: NoteContext) -> str | None:
 
 
 _CORRECTION = {key: re.compile(resources.load("scope.json")["correction"][key], re.I)
-               for key in ("cue", "statement", "negative_clause", "clause_break")}
+               for key in ("cue", "negative_clause", "clause_break")}
 
 
 def _corrected_mentions(ctx: NoteContext) -> list[Mention] | None:
@@ -293,8 +293,9 @@ def _corrected_mentions(ctx: NoteContext) -> list[Mention] | None:
     correcting = [s for group in sections.values() if any(_CORRECTION["cue"].search(s.text) for s in group) for s in group]
     # "The procedure actually performed today ... was limited to LEFT L4-5 and LEFT L5-S1" (under a template
     # header naming more) is the final statement too.
-    correcting += [s for s in ctx.sentences if s.section != "addendum" and not s.excluded_by_section
-                   and _CORRECTION["statement"].search(s.text)]
+    from .procedure import actually_done_sentences
+
+    correcting += [ctx.sentences[i] for i in actually_done_sentences(ctx)]
     if not correcting:
         return None
     indexes = {s.index for s in correcting}
@@ -371,7 +372,11 @@ def recognize_levels(ctx: NoteContext) -> list[Level]:
     for site in nerve_sites:
         by_side.setdefault(site.side, []).append(site)
     unsided = by_side.pop(None, [])
-    groups = {side: group + unsided for side, group in by_side.items()} or ({None: unsided} if unsided else {})
+    # "L3 and L4 medial branches bilaterally; additionally the L5 dorsal ramus on the right": the bilateral
+    # nerves are on the right too, so with the right L5 ramus they cover the right L5-S1
+    both = by_side.get("bilateral", [])
+    groups = {side: group + unsided + (both if side in ("left", "right") else [])
+              for side, group in by_side.items()} or ({None: unsided} if unsided else {})
     for side, group in groups.items():
         nerves = [n for s in group for n in s.nerves]
         joints = joints_from_nerves(nerves, third_occipital=any(s.ton for s in group))

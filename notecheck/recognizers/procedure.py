@@ -132,9 +132,24 @@ def _is_heading_of(ctx: NoteContext, s) -> bool:
     return before is None or before.section_start != s.section_start
 
 
+_ACTUALLY_DONE = re.compile(resources.load("scope.json")["correction"]["statement"], re.I)
+
+
+def actually_done_sentences(ctx: NoteContext) -> list[int]:
+    """Sentences outside history and plans that say what was actually done ("The procedure actually
+    performed today was limited to ...", "The procedure performed today was ..., not a medial branch block")."""
+    if not ctx.may_match(_ACTUALLY_DONE):
+        return []
+    return [s.index for s in ctx.sentences if s.section != "addendum" and not s.excluded_by_section
+            and ctx.found_in(_ACTUALLY_DONE, s)]
+
+
 def title_sentence_indexes(ctx: NoteContext) -> list[int]:
     """The note's first sentence and the first two sentences of each procedure heading (the heading and
-    what it names)."""
+    what it names); or, where the note says what was actually done, that statement, over a template title."""
+    stated = {m.sentence for m in ctx.of("PROC") if not m.negated} & set(actually_done_sentences(ctx))
+    if stated:
+        return sorted(stated)
     out: set[int] = set()
     performed_starts = {s.section_start for s in ctx.sentences
                         if s.section == "procedure" and s.index > 0 and s.section_start >= 0
