@@ -99,6 +99,7 @@ class TargetScope:
         self.imaging_report = re.compile(table["imaging_report_sentence"]["pattern"], re.I)
         self.findings_pathology = re.compile(table["findings_pathology_sentence"]["pathology"], re.I)
         self.findings_done = re.compile(table["findings_pathology_sentence"]["done"], re.I)
+        self.level_led = re.compile(table["findings_pathology_sentence"]["level_led"], re.I)
         self.unfilled_template = re.compile(table["unfilled_template"]["pattern"])
         self.placeholder_value = re.compile(table["placeholder_value"]["pattern"])
         generic = table["generic_technique_sentence"]
@@ -187,7 +188,8 @@ class TargetScope:
             at = stop
 
     def _describes_images(self, sentence_text: str) -> bool:
-        """A FINDINGS sentence about what the images show, not about what was done to a level."""
+        """A FINDINGS sentence (or an unheaded line opening with a level: "C7-T1 left facet arthropathy.")
+        about what the images show, not about what was done to a level."""
         done = [m for m in self.findings_done.finditer(sentence_text)
                 if not re.search(r"\bnot\s+(?:\w+\s+)?$", sentence_text[max(0, m.start() - 12):m.start()], re.I)]
         return bool(self.findings_pathology.search(sentence_text)) and not done  # "... which were not injected"
@@ -237,7 +239,8 @@ class TargetScope:
                 current, reason = False, "sentence:generic_technique"
             elif self.imaging_report.search(sentence_text) and span.label_ != "PROC":
                 current, reason = False, "sentence:imaging_report"
-            elif section == "findings" and span.label_ in ("LEVEL", "LEVEL_CONT", "NERVE") \
+            elif span.label_ in ("LEVEL", "LEVEL_CONT", "NERVE") and (
+                    section == "findings" or (section is None and self.level_led.match(sentence_text))) \
                     and self._describes_images(sentence_text):
                 current, reason = False, "sentence:imaging_finding"
             elif any(s <= span.start_char and span.end_char <= e for s, e in unfilled):

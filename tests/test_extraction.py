@@ -256,6 +256,17 @@ LEVEL_CASES = [
      "Lesions: L3 and L4 medial branches bilaterally; additionally the L5 dorsal ramus on the right.\n" + FLUORO
      + "cannulae were placed parallel to each nerve and lesions made at 90 C." + TOL,
      [("L4-L5", "bilateral", True), ("L5-S1", "right", True)]),
+    ("nerves after a side abbreviation in a log line",
+     "DOS 11/05 | 55 yo F | MBB b/l L2, L3 | fluoro | bupi 0.5% 0.5cc/nerve | tol well\nNext case: RFA.",
+     [("L3-L4", "bilateral", True)]),
+    ("one side first, the same repeated on the R",
+     "Cervical MBB - C5, C6, C7 MB\nTech:\n- fluoro lateral + AP\n- L side first: 25g to the C5, C6 pillar waists and "
+     "the C7 SAP apex\n- 0.5% bupi 0.3cc each\n- same procedure repeated on the R\nTol well.",
+     [("C5-C6", "bilateral", True), ("C6-C7", "bilateral", True)]),
+    ("a side written inside the nerve list",
+     "Proc: Rt T4-5 and Lt T5-6 facet medial branch blocks (Rt T3 + T4 MB; Lt T4 + T5 MB).\n" + FLUORO
+     + "needles placed; 0.5 mL 0.5% bupivacaine per nerve." + TOL,
+     [("T4-T5", "right", False), ("T5-T6", "left", False)]),
     ("'medial' mistyped",
      "PROCEDURE: Rt lumbar RFA, Rt L3, L4 medail branches, under flouroscopy." + TOL,
      [("L4-L5", "right", True)]),
@@ -344,6 +355,28 @@ TRAP_CASES = [
      "Lesions: L3 and L4 medial branches on the left (left L2-3 was not painful on the blocks).\n" + FLUORO
      + "cannulae were placed and lesions made at 80 C." + TOL,
      ["L4-L5"]),
+    ("a pre-procedure diagnosis names a facet level",
+     "R SIJ injection - procedure note\nPre-dx: R sacroiliitis vs L5-S1 facet pain.\n\n- fluoro, inferior third of the R "
+     "SI joint targeted\n- 22g spinal into the R SI joint, 2cc 0.25% bupivacaine" + TOL,
+     []),
+    ("an X-ray heading with its region and date",
+     "XR L-spine (today): DDD L4-5, facet sclerosis L5S1 R>L.\n\nProc: Rt L5S1 facet jt inj\nGuidance: fluoro.\nNeedle "
+     "-> R L5S1 jt, 1 mL 0.25% Marcaine." + TOL,
+     ["L5-S1"]),
+    ("an imaging report one level per line",
+     "COMPARISON IMAGING:\nMRI cervical spine 05/2024: C2-3 normal.\nC4-5 left facet arthropathy with small effusion.\n"
+     "C6-7 solid ACDF.\nC7-T1 normal.\n\nPROCEDURE: Left C4-5 and C5-6 facet joint injections.\n" + FLUORO
+     + "needles were placed into both joints." + TOL,
+     ["C4-C5", "C5-C6"]),
+    ("MRI lines that open with a level, after the study line",
+     "CT myelogram (2025): solid C5-6 fusion.\nC6-7 left facet arthropathy with joint space narrowing.\nT1-T2 normal.\n\n"
+     "Procedure: left C7-T1 intra-articular injection. " + FLUORO + "a needle was placed into the joint." + TOL,
+     ["C7-T1"]),
+    ("general technique after a short heading",
+     "Procedure: Left C5, C6 and C7 medial branch radiofrequency neurotomy.\n\nTechnique note: For C3 through C6 the "
+     "medial branch crosses the waist of the articular pillar, whereas at C7 it lies higher.\n\n" + FLUORO
+     + "cannulas were placed and lesions made at 80 C." + TOL,
+     ["C5-C6", "C6-C7"]),
     ("levels never named",
      "Lumbar facet injections under fluoroscopic control. 1 cc of 0.5% Marcaine was injected into each facet." + TOL,
      []),
@@ -398,6 +431,10 @@ MED_CASES = [
      "PROCEDURE: Bilateral L4-5 medial branch blocks.\n" + FLUORO + "each nerve then received 0.5 mL of 0.75% "
      "ropivacaine, a different anesthetic from the bupivacaine used at the first block." + TOL,
      [("ropivacaine", "anesthetic", "0.75%", None, 0.5, True)]),
+    ("a negation ends at a spaced slash",
+     "Tech: prone / prep / fluoro AP + L obl / 22g to the L5 SAP-TP junction / neg asp / Omnipaque 180 0.1cc, no "
+     "venous / bupi 0.75% 0.5cc each. Tol well.",
+     [("iohexol", "contrast", "180", None, 0.1, True), ("bupivacaine", "anesthetic", "0.75%", None, 0.5, True)]),
     ("a contrast allergy is not contrast given",
      "PROCEDURE: Right L4-5 facet joint injection.\nContrast: none (iodinated contrast allergy - hives)\n" + FLUORO
      + "0.5 mL of 0.5% bupivacaine was injected into the joint." + TOL,
@@ -507,6 +544,14 @@ GUIDANCE_CASES = [
      "PROCEDURE: Bilateral L4-5 facet joint injections.\nNote on imaging: fluoroscopy had been planned, but the C-arm "
      "was unavailable. The injections were therefore performed without fluoroscopy. Needles were placed." + TOL,
      [("fluoroscopy", True)], []),
+    ("the C-arm room was booked",
+     "Procedure: Right L4-5 facet joint injection.\nPerformed in the clinic without fluoroscopy (the C-arm room was "
+     "booked). A needle was advanced to the joint." + TOL,
+     [("fluoroscopy", True)], []),
+    ("a finding healed on CT is a study",
+     "Pain for 7 months after an old L1 compression deformity was ruled out (stable, healed on CT).\n"
+     "Procedure: Bilateral T12-L1 facet joint injections under fluoroscopy. Needles placed." + TOL,
+     [("fluoroscopy", False)], []),
     ("CT that had been requested was not used",
      "PROCEDURE: Right L4-5 facet joint injection.\nCT guidance had been requested because of his scoliosis, but the "
      "CT suite was unavailable today; the procedure was done under fluoroscopy instead. A needle was placed." + TOL,
@@ -660,6 +705,14 @@ KIND_CASES += [(title, "PROCEDURE: " + title + _NAMED_BODY, kind, "lumbar_sacral
 ]]
 
 KIND_CASES += [
+    ("IA beside facet in a title", "CERVICAL FACET IA - R C5-6,C6-7\nTech:\n- fluoro lateral view\n- 22g into R C5-6 "
+     "then C6-7\n- each: Kenalog 20 mg + 0.5cc 0.5% bupi" + TOL, "facet_injection", "cervical_thoracic"),
+    ("the next case in a day log", "ASC DAILY LOG - case 6 of 14\nDOS 11/05 | MBB b/l L2, L3 | fluoro | bupi 0.5% 0.5cc/nerve | tol well\n"
+     "Next case: RFA.", "medial_branch_block", "lumbar_sacral"),
+    ("a differential on its heading line ends at its paragraph",
+     "Bilateral L4-5 facet blocks, fluoroscopy.\n\nDdx: facet pain vs disc.\n\nConsent signed. Prone. Under fluoroscopic "
+     "guidance, 22 g needles to the bilateral L4-5 facet targets. 0.5 mL of 0.5% bupivacaine per side." + TOL,
+     "unknown", "lumbar_sacral"),
     ("a clinic plan that says the injection was done today",
      "ASSESSMENT:\nLumbar facet arthropathy L4-5.\n\nPLAN:\nWe talked through the options. She wished to go ahead, so we "
      "proceeded today with therapeutic bilateral L4-5 intra-articular facet joint injections.\n\nProcedure: Prone, "

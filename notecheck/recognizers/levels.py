@@ -236,6 +236,11 @@ def _assign_sides(ctx: NoteContext, sites: list[_Site]) -> None:
             site.side = side_of(f"({column['letter']})")  # the letters of "(L)", "(Rt)", "(B)"
             prev = site
             continue
+        inside = {side for _, side in _side_hits(ctx, m.start, m.end)}
+        if len(inside) == 1:  # "medial branch blocks (Rt T3 + T4": the side written inside the mention
+            site.side = inside.pop()
+            prev = site
+            continue
         window_start = max(sent.start, m.start - 90)
         if prev is not None and prev.mention.sentence == m.sentence:
             window_start = max(window_start, prev.mention.end)
@@ -415,6 +420,10 @@ def recognize_levels(ctx: NoteContext) -> list[Level]:
             for hit in _REPEAT_ON.finditer(s.text):
                 side = side_of(hit.group(1))
                 for joint in sides:
+                    # "L side first: ... pillars; same procedure repeated on the R": a joint no side was
+                    # written at was done on the side the description named first as well
+                    if not sides[joint] and _opposite({side}, body_note_sides):
+                        sides[joint] |= body_note_sides
                     sides[joint].add(side)
     not_done = _sides_not_done(ctx)
     if len(not_done) == 1:  # "The right side was not done today": a bilateral level keeps the other side
