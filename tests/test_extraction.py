@@ -267,6 +267,11 @@ LEVEL_CASES = [
      "Proc: Rt T4-5 and Lt T5-6 facet medial branch blocks (Rt T3 + T4 MB; Lt T4 + T5 MB).\n" + FLUORO
      + "needles placed; 0.5 mL 0.5% bupivacaine per nerve." + TOL,
      [("T4-T5", "right", False), ("T5-T6", "left", False)]),
+    ("a laterality field, the second side's nerves written out",
+     "PROCEDURE(S): First diagnostic cervical medial branch block\nLATERALITY: Bilateral\nLEVEL(S): C5 and C6 medial "
+     "branches\n\nNARRATIVE: Time-out. Prone. Under lateral fluoroscopy, 25-gauge needles were placed at the left C5 and C6 articular "
+     "pillars. The same steps were carried out at the right C5 and C6 medial branches." + TOL,
+     [("C5-C6", "bilateral", True)]),
     ("'medial' mistyped",
      "PROCEDURE: Rt lumbar RFA, Rt L3, L4 medail branches, under flouroscopy." + TOL,
      [("L4-L5", "right", True)]),
@@ -705,6 +710,13 @@ KIND_CASES += [(title, "PROCEDURE: " + title + _NAMED_BODY, kind, "lumbar_sacral
 ]]
 
 KIND_CASES += [
+    ("'branch' mistyped", "Procedure: Lt lumbar medial brnach blocks for the Lt L4-5 facet joint - diagnostic\n"
+     + FLUORO + "needles to the Lt L4 and L5 SAP/TP junctions; 0.5cc of 0.5% bupivacaine at each." + TOL,
+     "medial_branch_block", "lumbar_sacral"),
+    ("facet arthropathy names no procedure",
+     "This 63 year old man has left leg pain for 4 months, and mild facet arthropathy at L4-5 and L5-S1, so under "
+     "fluoroscopic guidance the left L5-S1 foramen was targeted. Contrast showed epidural spread, then 10 mg of "
+     "dexamethasone was injected." + TOL, "not_facet", "lumbar_sacral"),
     ("IA beside facet in a title", "CERVICAL FACET IA - R C5-6,C6-7\nTech:\n- fluoro lateral view\n- 22g into R C5-6 "
      "then C6-7\n- each: Kenalog 20 mg + 0.5cc 0.5% bupi" + TOL, "facet_injection", "cervical_thoracic"),
     ("the next case in a day log", "ASC DAILY LOG - case 6 of 14\nDOS 11/05 | MBB b/l L2, L3 | fluoro | bupi 0.5% 0.5cc/nerve | tol well\n"

@@ -261,6 +261,19 @@ def _assign_sides(ctx: NoteContext, sites: list[_Site]) -> None:
 _SIDE_FIELD = re.compile(r"^\s*[-*]?\s*(?:side|laterality|sides?\s+treated)\s*(?::|\||\t|\n|$)", re.I)
 
 
+def _field_side(ctx: NoteContext) -> str | None:
+    """The side a "Laterality:" / "Side:" field states, if one."""
+    previous = None
+    sides = set()
+    for s in ctx.sentences:
+        if _SIDE_FIELD.match(s.text) or (previous is not None and _SIDE_FIELD.match(previous.text)
+                                         and s.section_start == previous.section_start):
+            sides |= {side for _, side in _side_hits(ctx, s.start, s.end)}
+        if any(ch.isalnum() for ch in s.text):
+            previous = s
+    return sides.pop() if len(sides) == 1 else None
+
+
 def _note_side(ctx: NoteContext) -> str | None:
     """The one side stated for the whole procedure — in its title/procedure sentences or a "Side:" field —
     if only one."""
@@ -425,6 +438,13 @@ def recognize_levels(ctx: NoteContext) -> list[Level]:
                     if not sides[joint] and _opposite({side}, body_note_sides):
                         sides[joint] |= body_note_sides
                     sides[joint].add(side)
+    # "LATERALITY: Bilateral" over a description that names the left and then the right, though only the
+    # second side's nerves are written out: every joint was done on both sides
+    one_side = {frozenset(js) for js in sides.values()}
+    if len(one_side) == 1 and len(next(iter(one_side))) == 1 and next(iter(one_side)) <= {"left", "right"} \
+            and {"left", "right"} <= body_note_sides and _field_side(ctx) == "bilateral":
+        for joint in sides:
+            sides[joint] = {"bilateral"}
     not_done = _sides_not_done(ctx)
     if len(not_done) == 1:  # "The right side was not done today": a bilateral level keeps the other side
         side = not_done.pop()
