@@ -440,6 +440,11 @@ MED_CASES = [
      "Tech: prone / prep / fluoro AP + L obl / 22g to the L5 SAP-TP junction / neg asp / Omnipaque 180 0.1cc, no "
      "venous / bupi 0.75% 0.5cc each. Tol well.",
      [("iohexol", "contrast", "180", None, 0.1, True), ("bupivacaine", "anesthetic", "0.75%", None, 0.5, True)]),
+    ("a sentence saying consent was obtained is not a consent section",
+     "TECHNIQUE\nInformed consent. Prone, prep and drape. The skin at each entry was anesthetized with 1% lidocaine. "
+     + FLUORO + "cannulae were placed at the left L3 and L4 medial branches. 0.5 mL of 0.5% ropivacaine was injected "
+     "through each cannula, then lesions were made at 85 C." + TOL,
+     [("lidocaine", "anesthetic", "1%", None, None, False), ("ropivacaine", "anesthetic", "0.5%", None, 0.5, True)]),
     ("a contrast allergy is not contrast given",
      "PROCEDURE: Right L4-5 facet joint injection.\nContrast: none (iodinated contrast allergy - hives)\n" + FLUORO
      + "0.5 mL of 0.5% bupivacaine was injected into the joint." + TOL,
@@ -557,6 +562,10 @@ GUIDANCE_CASES = [
      "Pain for 7 months after an old L1 compression deformity was ruled out (stable, healed on CT).\n"
      "Procedure: Bilateral T12-L1 facet joint injections under fluoroscopy. Needles placed." + TOL,
      [("fluoroscopy", False)], []),
+    ("fluoroscopy for a repeat if needed",
+     "Procedure: R L4-5 facet joint injection - landmark technique\nNote: the C-arm was out of service today.\nA: "
+     "Tolerated OK.\nP: f/u 4 wks; repeat under fluoroscopy if needed.",
+     [("fluoroscopy", True)], []),
     ("CT that had been requested was not used",
      "PROCEDURE: Right L4-5 facet joint injection.\nCT guidance had been requested because of his scoliosis, but the "
      "CT suite was unavailable today; the procedure was done under fluoroscopy instead. A needle was placed." + TOL,
@@ -570,6 +579,15 @@ def test_guidance(name, text, expected, details):
     assert [(g.modality, g.negated) for g in report.guidance] == expected
     if details:
         assert report.guidance[0].details == details
+
+
+def test_a_plan_that_says_how_todays_injection_was_done():
+    text = ("PROCEDURE: Left C3-4 intra-articular facet joint injection. A 25-gauge needle was advanced into the joint "
+            "and 0.5 mL of 0.5% bupivacaine was injected." + TOL + "\n\nPlan:\nEMG ordered for the arm symptoms. The "
+            "C-arm was unavailable today because of a service repair, and after discussing this with him we performed "
+            "the injection using landmark technique.")
+    report = check_text(text)
+    assert report.landmark_technique and "GUIDANCE_NOT_COVERED" in {f.code for f in report.findings}
 
 
 def test_landmark_technique_is_recorded_with_its_span():

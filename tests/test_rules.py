@@ -61,6 +61,11 @@ RULE_CASES = [
      False),
     ("MEDICATION_MISSING", GOOD_PROCEDURE.replace("0.5 mL of 0.5% bupivacaine with 10 mg triamcinolone was injected",
                                                   "the joints were injected"), True),
+    # the skin local is not the injectate, even counted "per site"
+    ("MEDICATION_MISSING", GOOD_PROCEDURE.replace(
+        "needles were placed into each joint and 0.5 mL of 0.5% bupivacaine with 10 mg triamcinolone was injected into "
+        "each joint.", "1% lidocaine skin infiltration, 1 mL per site. Needles were placed and each joint was injected."),
+     True),
     ("VOLUME_MISSING", GOOD_PROCEDURE.replace("0.5 mL of 0.5% bupivacaine", "0.5% bupivacaine"), True),
     ("VOLUME_MISSING", GOOD_PROCEDURE, False),
     ("TOLERANCE_MISSING", GOOD_PROCEDURE.replace("The patient tolerated the procedure well with no complications. ", ""), True),
@@ -133,6 +138,14 @@ def test_thermal_rfa_is_not_flagged():
                         "Tolerated well.")
     assert "RFA_NOT_THERMAL" not in finding_codes(report)
     assert codes(report) == ["64635-RT", "64636-RT"]
+
+
+def test_an_empty_pulsed_rf_box_is_not_pulsed_rf():
+    report = check_text("PROCEDURE\nType: [X] Thermal RF   [ ] Pulsed RF   [ ] Cooled RF\nNerves: Left L3 and L4 medial "
+                        "branches\nImaging guidance: fluoroscopy\nLesion: temperature 80 C   time 90 s\nBefore lesioning: "
+                        "[X] Bupivacaine 0.5%, 0.5 mL per cannula\nTolerated well, no complications.")
+    assert "RFA_NOT_THERMAL" not in finding_codes(report)
+    assert codes(report) == ["64635-LT"]
 
 
 @pytest.mark.parametrize("text, performed", [

@@ -494,7 +494,9 @@ def ablation(ctx: NoteContext) -> Ablation | None:
                 (superseded if p["temperature_superseded"].search(before) else temps).append(t)
                 spans.append((s.start + m.start(), s.start + m.end()))
         for flag, key in (("pulsed", "pulsed"), ("cooled", "cooled"), ("chemical", "chemical")):
-            hit = p[key].search(s.text)
+            # "[ ] Pulsed RF": an empty box's label says nothing was done
+            hit = next((h for h in p[key].finditer(s.text)
+                        if not ctx.boxes.unchecked(s.start + h.start(), s.start + h.end())), None)
             if hit and not re.search(r"\b(?:not|no|rather than|instead of)\b[^.;]{0,20}$", s.text[:hit.start()], re.I):
                 spans.append((s.start + hit.start(), s.start + hit.end()))
                 if flag == "pulsed":

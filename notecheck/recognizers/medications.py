@@ -31,6 +31,12 @@ _SKIN_SUBJECT = re.compile(
     r"[^.;]{0,25}$",
     re.I,
 )
+#: the drug's own words say skin ("1% lidocaine skin infiltration, 1 mL per site", "lido 1% skin wheal")
+_SKIN_NEXT = re.compile(
+    r"[\s,]*(?:\([^)]{0,20}\)\s*)?(?:\d*\.?\d+\s*(?:ml|cc)\s*)?(?:(?:for|to|at)\s+(?:the\s+)?)?"
+    r"(?:skin|subcutaneous|subq|s\.q\.|wheals?|local infiltration)(?![A-Za-z])",
+    re.I,
+)
 #: "T6 medial branch | Left | 0.4 mL": a table row's volume cell, under the injectate named above the table
 _VOLUME_CELL = re.compile(r"\|\s*\d*\.?\d+\s*(?:ml|cc)\s*(?:\||$)", re.I)
 _INJECT = re.compile(r"inject\w*|instill\w*|administer\w*|deliver\w*|placed|per (?:level|joint|site|nerve)|each (?:level|joint|site)", re.I)
@@ -43,6 +49,9 @@ def _is_skin_local(sentence: str, start: int, end: int, role: str, alone: bool) 
         return False
     if _SKIN_SUBJECT.search(sentence, 0, start):
         return True
+    if _SKIN_NEXT.match(sentence, end):  # "per site" then counts skin sites; a joint or nerve still wins
+        return not any("site" not in m.group().lower()
+                       for m in _TARGET.finditer(sentence[max(0, start - 40): end + 60]))
     window = sentence if alone else sentence[max(0, start - 70): end + 70]
     return bool(_SKIN.search(window)) and not _TARGET.search(sentence[max(0, start - 40): end + 60])
 
