@@ -382,6 +382,18 @@ TRAP_CASES = [
      "medial branch crosses the waist of the articular pillar, whereas at C7 it lies higher.\n\n" + FLUORO
      + "cannulas were placed and lesions made at 80 C." + TOL,
      ["C5-C6", "C6-C7"]),
+    ("a dictated correction takes a level back",
+     "Procedure: Left L2-3 comma correction comma left L3-4 and right L4-5 facet joint injections, intra-articular, "
+     "under fluoroscopy period. Needles placed into each joint." + TOL,
+     ["L3-L4", "L4-L5"]),
+    ("an MRI sentence broken over two lines",
+     "MRI shows mod facet arthrosis\nL4-5 L5-S1 and mild DDD L3-4.\n\nProcedure: bilateral L4-5 and L5-S1 facet "
+     "injections. " + FLUORO + "needles placed into each joint." + TOL,
+     ["L4-L5", "L5-S1"]),
+    ("a bracketed template note on technique",
+     "Procedure: Right C4 and C5 medial branch blocks.\n" + FLUORO + "needles placed at the right C4 and C5 "
+     "pillars.\n(Department template: for C3 to C6 the medial branch is targeted at the waist of the pillar.)" + TOL,
+     ["C4-C5"]),
     ("levels never named",
      "Lumbar facet injections under fluoroscopic control. 1 cc of 0.5% Marcaine was injected into each facet." + TOL,
      []),

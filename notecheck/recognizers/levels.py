@@ -123,6 +123,7 @@ def _atoms(mentions: list[Mention]) -> list[Mention]:
 _VERTEBRA_LIST_AFTER = re.compile(r"\s*/\s*[CTLS]\s?\d", re.I)
 _VERTEBRA_LIST_BEFORE = re.compile(r"[CTLS]\s?\d{1,2}\s*/\s*$", re.I)
 _IMAGED = re.compile(resources.load("scope.json")["imaged_range_before"]["pattern"], re.I)
+_RETRACTED = re.compile(resources.load("scope.json")["correction"]["retracted_after"], re.I)
 
 
 def _sites_from_levels(ctx: NoteContext, mentions: list[Mention] | None = None) -> list[_Site]:
@@ -134,6 +135,8 @@ def _sites_from_levels(ctx: NoteContext, mentions: list[Mention] | None = None) 
     for m in _atoms([m for m in mentions if m.label in ("LEVEL", "LEVEL_CONT")]):
         if _IMAGED.search(ctx.text[max(0, m.start - 60):m.start]):
             continue  # levels imaged, not treated
+        if _RETRACTED.match(ctx.text, m.end, m.end + 30):
+            continue  # "Left L2-3 comma correction comma left L3-4": said, then taken back
         if any(s <= m.start and m.end <= e for s, e in nerves):
             continue  # "L1/L2/L3 MB" names nerves, not the joint L1-L2
         if _VERTEBRA_LIST_AFTER.match(ctx.text[m.end:m.end + 6]) or _VERTEBRA_LIST_BEFORE.search(ctx.text[max(0, m.start - 6):m.start]):
