@@ -307,6 +307,8 @@ def _corrected_mentions(ctx: NoteContext) -> list[Mention] | None:
     "the header carries the wrong side. The lesions were made on the left ...") is the final statement of
     what was done. Its sentences' levels count even where a cue word would scope them out ("as the saved
     images show"), except those in a clause that says not ("not L4-5", "no block was done at L5-S1")."""
+    from .procedure import actually_done_sentences
+
     sections = {}
     for s in ctx.sentences:
         if s.section == "addendum":
@@ -314,8 +316,6 @@ def _corrected_mentions(ctx: NoteContext) -> list[Mention] | None:
     correcting = [s for group in sections.values() if any(_CORRECTION["cue"].search(s.text) for s in group) for s in group]
     # "The procedure actually performed today ... was limited to LEFT L4-5 and LEFT L5-S1" (under a template
     # header naming more) is the final statement too.
-    from .procedure import actually_done_sentences
-
     correcting += [ctx.sentences[i] for i in actually_done_sentences(ctx)]
     if not correcting:
         return None
