@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
+from .checkboxes import without_value_brackets
 from .pipeline import get_nlp
 from .profiles import DEFAULT_PAYER, PayerProfile, load_profile
 from .reading import NoteInput, note_from_text
@@ -26,7 +27,7 @@ def check_note(note: NoteInput, profile: PayerProfile | None = None, billed: lis
                           billed=list(billed or []), payer=profile.id)
     nlp = get_nlp(use_model=use_model)  # a missing or tampered model is the caller's error, not the note's
     try:
-        doc = nlp(note.text)
+        doc = nlp(without_value_brackets(note.text))  # "Laterality: [Right]" reads as "Laterality:  Right "
         report = report_from_extraction(note.note_id, doc._.notecheck, note.warnings)
         report.payer = profile.id
         report.billed = list(billed or [])

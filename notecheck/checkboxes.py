@@ -35,6 +35,19 @@ def _glyphs() -> re.Pattern:
     return re.compile(f"(?P<unchecked>{data['unchecked']})|(?P<checked>{data['checked']})")
 
 
+@lru_cache(maxsize=None)
+def _dropdown() -> re.Pattern:
+    return re.compile(load("checkboxes.json")["dropdown_value"]["pattern"])
+
+
+def without_value_brackets(text: str) -> str:
+    """The note with the brackets around chosen values ("Laterality: [Right]") as spaces: same length, so
+    offsets into it are offsets into the note. Boxes ("[x]", "[ ]") stay."""
+    if "[" not in text:
+        return text
+    return _dropdown().sub(lambda m: " " + m.group(1) + " ", text)
+
+
 def find_boxes(text: str) -> list[Box]:
     """Every checkbox of the note with the text it governs, in order."""
     found = [(m.start(), m.end(), m.lastgroup == "checked") for m in _glyphs().finditer(text)]

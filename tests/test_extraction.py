@@ -457,6 +457,10 @@ MED_CASES = [
      + FLUORO + "cannulae were placed at the left L3 and L4 medial branches. 0.5 mL of 0.5% ropivacaine was injected "
      "through each cannula, then lesions were made at 85 C." + TOL,
      [("lidocaine", "anesthetic", "1%", None, None, False), ("ropivacaine", "anesthetic", "0.5%", None, 0.5, True)]),
+    ("a form's chosen values in brackets, with their own volume labels",
+     "Procedure: [Medial Branch Block - Lumbar]\nLaterality: [Right]\nNerves: [L3 medial branch] [L4 medial branch]\n"
+     "Guidance: [Fluoroscopy]\nBlock anesthetic: [Bupivacaine 0.75%]   Volume per nerve: [0.4 mL]\nTolerance: [Good]",
+     [("bupivacaine", "anesthetic", "0.75%", None, 0.4, True)]),
     ("a contrast allergy is not contrast given",
      "PROCEDURE: Right L4-5 facet joint injection.\nContrast: none (iodinated contrast allergy - hives)\n" + FLUORO
      + "0.5 mL of 0.5% bupivacaine was injected into the joint." + TOL,
@@ -813,6 +817,17 @@ def test_a_statement_of_what_was_done_overrides_the_template_title():
             + "a needle was advanced into the joint; 0.5 mL of 0.5% bupivacaine was injected." + TOL)
     procedure = check_text(text).procedure
     assert (procedure.kind, procedure.intent) == ("facet_injection", "therapeutic")
+
+
+def test_bracketed_form_values_read_as_their_text():
+    text = ("Procedure: [Medial Branch Block - Lumbar]\nLaterality: [Right]\nJoint level(s): [L4-L5]\n"
+            "Guidance: [Fluoroscopy]\nBlock anesthetic: [Bupivacaine 0.5%]   Volume per nerve: [0.5 mL]\n"
+            "Complications: [None]\nTolerance: [Good]\nSedation: [ ] Yes  [x] No")
+    report = check_text(text)
+    assert [(lv.joint, lv.laterality) for lv in report.levels] == [("L4-L5", "right")]
+    assert report.tolerance.documented and [g.modality for g in report.guidance] == ["fluoroscopy"]
+    (span,) = [s for lv in report.levels for s in lv.spans]
+    assert text[span[0]:span[1]] == "L4-L5"  # spans still point into the note as written
 
 
 def test_clinic_note_reports_nothing_as_done():

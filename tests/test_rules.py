@@ -293,6 +293,7 @@ def test_functional_impairment_is_a_named_activity(function, expected):
     ("Pain 7/10 at rest and 9/10 standing.", "", True),  # two scores in the history are both the baseline
     ("", "1/10 cc Omnipaque 240 at each nerve.", True),  # a volume, not a score
     ("", "Pre-Proc NRS: 7\nPost-Proc NRS (30 min): 1", False),
+    ("", "Pre-procedure pain (NRS): 6. Post-procedure pain (NRS): 1 at 20 min.", False),  # the scale in brackets
     ("\nAllergies: iodinated contrast (hives).\nBP 138/84.\nNRS pre 6/10.\n", "NRS post 2/10 at 20 min.", False),
     # a vitals table: its first row is before, its last after
     ("", "\nVitals\n Time   BP       HR   Pain\n 0810   146/90   88   7/10\n 0855   128/78   70   2/10\n", False),
