@@ -56,7 +56,7 @@ MIXTURE_COLON = re.compile(rf"(?P<vol>{VOLUME.pattern})(?:\s+(?:each|total|in to
 _TABLE_GAP = re.compile(r"[^\S\n]*\|[^\S\n]*|")
 _CONTRAST_STRENGTH = re.compile(r"(?<![0-9.])(?P<n>1[4-9]0|2[0-9]0|3[0-7]0)(?![0-9])", re.I)
 _ATTACH_BEFORE = re.compile(
-    rf"^\s*,?\s*(?:(?:per|each|/)\s*(?:joint|level|site|nerve|side|target|injection)\s+)?(?:of\s+)?(?:(?:a|an|the)\s+)?(?:(?:{_PCT}|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|preservative[- ]free|pf|plain|"
+    rf"^\s*,?\s*(?:(?:per|each|/)\s*(?:joint|level|site|nerve|side|target|injection)\s+)?(?:(?:in\s+)?total\s+)?(?:of\s+)?(?:(?:a|an|the)\s+)?(?:(?:{_PCT}|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|preservative[- ]free|pf|plain|"
     r"sterile|nonionic|non-ionic)\s*(?:of\s+)?)*$",
     re.I,
 )

@@ -461,6 +461,11 @@ MED_CASES = [
      "Procedure: [Medial Branch Block - Lumbar]\nLaterality: [Right]\nNerves: [L3 medial branch] [L4 medial branch]\n"
      "Guidance: [Fluoroscopy]\nBlock anesthetic: [Bupivacaine 0.75%]   Volume per nerve: [0.4 mL]\nTolerance: [Good]",
      [("bupivacaine", "anesthetic", "0.75%", None, 0.4, True)]),
+    ("a skin-local label on the line above, a total volume before the drug",
+     "Procedure details: " + FLUORO + "needles to the left L4 and L5 SAP/TP junctions. Skin local:\n1% lidocaine, "
+     "1 mL per site.\nInjected 1 mL total of 0.5% bupivicaine with 20 mg Kenalog." + TOL,
+     [("lidocaine", "anesthetic", "1%", None, 1.0, False), ("bupivacaine", "anesthetic", "0.5%", None, 1.0, True),
+      ("triamcinolone", "steroid", None, "20 mg", 1.0, True)]),
     ("a contrast allergy is not contrast given",
      "PROCEDURE: Right L4-5 facet joint injection.\nContrast: none (iodinated contrast allergy - hives)\n" + FLUORO
      + "0.5 mL of 0.5% bupivacaine was injected into the joint." + TOL,
@@ -616,6 +621,9 @@ def test_landmark_technique_is_recorded_with_its_span():
 # --- tolerance ----------------------------------------------------------------------------------------
 
 TOLERANCE_CASES = [
+    ("tolerance under a vitals table",
+     "PROCEDURE: Left L4-5 facet joint injection under fluoroscopy. Needle placed.\n\nVitals:\n pre   BP 150/92  "
+     "pain 8/10\n post  BP 128/74  pain 2/10\n\nPatient tolerated the procedure well, no complications.", True, []),
     ("tolerated well", "PROCEDURE: Right L4-5 facet injection under fluoroscopy. The patient tolerated the procedure well.", True, []),
     ("complications none", "PROCEDURE: Right L4-5 facet injection under fluoroscopy. Needle placed.\nCOMPLICATIONS: None.", True, []),
     ("vasovagal", "PROCEDURE: Right L4-5 facet injection under fluoroscopy. Needle placed. The patient had a brief vasovagal "

@@ -132,6 +132,14 @@ def test_rfa_not_thermal_goes_to_64999(text, kind_how):
     assert kind_how in message
 
 
+def test_a_temperature_the_patient_could_not_tolerate_is_not_the_lesion():
+    report = check_text("PROCEDURE: Left L3 and L4 medial branch radiofrequency ablation under fluoroscopy. The patient "
+                        "was unable to tolerate 80 °C, so all lesions were made at 70 °C for 120 s after 0.5 mL of 0.5% "
+                        "bupivacaine per cannula. Tolerated well.")
+    assert report.procedure.ablation.temperature_c == 70
+    assert "RFA_NOT_THERMAL" in finding_codes(report) and codes(report) == ["64999"]
+
+
 def test_thermal_rfa_is_not_flagged():
     report = check_text("PROCEDURE: Right L4-5 and L5-S1 radiofrequency ablation of the L3, L4 medial branches and L5 "
                         "dorsal ramus under fluoroscopy; lesions at 80 degrees C for 90 s after 1 mL of 2% lidocaine. "

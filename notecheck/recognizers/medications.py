@@ -26,6 +26,7 @@ _TARGET = re.compile(
 #: "Skin: 1% lidocaine 1 mL per site"): "per site" there counts skin sites, not targets
 _SKIN_SUBJECT = re.compile(
     r"(?<![A-Za-z])(?:skin|subcutaneous tissues?|superficial tissues?|skin and (?:subcutaneous|subq|soft) tissues?)"
+    r"(?:\s+(?:local(?:\s+an[a]?esthetic)?|an[a]?esthetic|an[a]?esthesia|infiltration|wheals?))?"  # "Skin local: 1% lidocaine"
     r"(?:\s+(?:at|over|overlying)\s+(?:each|the|all)(?:\s+[\w-]+){0,3})?"
     r"\s*(?::|(?:was|were)\s+(?:then\s+)?(?:anesthetized|anaesthetized|anesthetised|anaesthetised|infiltrated|numbed)\s+with)"
     r"[^.;]{0,25}$",
@@ -42,13 +43,16 @@ _VOLUME_CELL = re.compile(r"\|\s*\d*\.?\d+\s*(?:ml|cc)\s*(?:\||$)", re.I)
 _INJECT = re.compile(r"inject\w*|instill\w*|administer\w*|deliver\w*|placed|per (?:level|joint|site|nerve)|each (?:level|joint|site)", re.I)
 
 
-def _is_skin_local(sentence: str, start: int, end: int, role: str, alone: bool) -> bool:
+def _is_skin_local(sentence: str, start: int, end: int, role: str, alone: bool, label: str = "") -> bool:
     """Skin-wheal / subcutaneous local anaesthetic: a skin cue near the drug (anywhere in the sentence when
-    it names no other drug) and no cue that it went to the joint or nerve."""
+    it names no other drug) and no cue that it went to the joint or nerve. ``label``: the sentence before,
+    which may be the field label the drug is the value of ("Skin local:")."""
     if role != "anesthetic":
         return False
     if _SKIN_SUBJECT.search(sentence, 0, start):
         return True
+    if label.rstrip().endswith(":") and _SKIN_SUBJECT.search(label.rstrip() + " " + sentence[:start]):
+        return True  # "Skin local:" on the line above "1% lidocaine, 1 mL per site."
     if _SKIN_NEXT.match(sentence, end):  # "per site" then counts skin sites; a joint or nerve still wins
         return not any("site" not in m.group().lower()
                        for m in _TARGET.finditer(sentence[max(0, start - 40): end + 60]))
@@ -109,7 +113,8 @@ def recognize_medications(ctx: NoteContext) -> list[Medication]:
         names_here = []
         for m, q, (rs, re_) in zip(drugs, quantities, rel):
             name, role = m.meta["generic"], m.meta["role"]
-            injectate = not _is_skin_local(sent.text, rs, re_, role, alone=len(drugs) == 1)
+            injectate = not _is_skin_local(sent.text, rs, re_, role, alone=len(drugs) == 1,
+                                           label=ctx.sentences[index - 1].text if index else "")
             spans = [(m.start, m.end)] + [(sent.start + s, sent.start + e) for s, e in q.spans]
             med = merged.get(name)
             if med is None:
