@@ -272,6 +272,24 @@ LEVEL_CASES = [
      "branches\n\nNARRATIVE: Time-out. Prone. Under lateral fluoroscopy, 25-gauge needles were placed at the left C5 and C6 articular "
      "pillars. The same steps were carried out at the right C5 and C6 medial branches." + TOL,
      [("C5-C6", "bilateral", True)]),
+    ("nerves on the left and then the right",
+     "PROCEDURE: Diagnostic medial branch block #1.\n" + FLUORO + "22-gauge needles were placed at the T11, T12 and L1 "
+     "medial branches on the left and then the right. 0.5 mL of 0.5% bupivacaine at each nerve." + TOL,
+     [("T12-L1", "bilateral", True), ("L1-L2", "bilateral", True)]),
+    ("then the same targets on the other side",
+     "PROCEDURE: Diagnostic lumbar medial branch block #1, bilateral.\nDESCRIPTION: Prone. Time-out. " + FLUORO
+     + "a needle was advanced to the L3 and L4 medial branches and the L5 dorsal ramus on the left, then to the same "
+     "three targets on the right. 0.5 mL of 0.5% bupivacaine at each nerve." + TOL,
+     [("L4-L5", "bilateral", True), ("L5-S1", "bilateral", True)]),
+    ("starting on one side, the identical procedure on the other",
+     "PROCEDURE: Diagnostic cervical medial branch blocks.\nDESCRIPTION: Prone. Starting on the right, the skin was "
+     "anesthetized. A needle was advanced to the pillar waist for each of the C3, C4 and C5 medial branches. The "
+     "identical procedure was then carried out on the left side at the same three targets." + TOL,
+     [("C3-C4", "bilateral", True), ("C4-C5", "bilateral", True)]),
+    ("a hyphenated range of nerves",
+     "Procedure: Right T5-T7 MBs (thoracic medial branch blocks), diagnostic #1\n" + FLUORO + "needles placed; 0.5 mL "
+     "0.5% bupivacaine per nerve." + TOL,
+     [("T6-T7", "right", True), ("T7-T8", "right", True)]),
     ("'medial' mistyped",
      "PROCEDURE: Rt lumbar RFA, Rt L3, L4 medail branches, under flouroscopy." + TOL,
      [("L4-L5", "right", True)]),
@@ -394,6 +412,16 @@ TRAP_CASES = [
      "Procedure: Right C4 and C5 medial branch blocks.\n" + FLUORO + "needles placed at the right C4 and C5 "
      "pillars.\n(Department template: for C3 to C6 the medial branch is targeted at the waist of the pillar.)" + TOL,
      ["C4-C5"]),
+    ("an anatomy note at a range of vertebrae",
+     "Procedure: bilateral C5, C6 and C7 medial branch blocks.\n\nAnatomy note: at C3 through C6 the medial branch "
+     "crosses the waist of the articular pillar, whereas at C7 it lies higher.\n\n" + FLUORO + "needles placed." + TOL,
+     ["C5-C6", "C6-C7"]),
+    ("a department's standard technique paragraph",
+     "Right cervical radiofrequency neurotomy, C5, C6 and C7 medial branches.\n\nTECHNIQUE NOTE (standard department "
+     "description): For the C3 through C6 medial branches the cannula is laid along the waist of the pillar;\nand for "
+     "the third occipital nerve, three lesions are stacked across the C2-3 joint.\n\n" + FLUORO + "cannulae were "
+     "placed and lesions made at 80 C." + TOL,
+     ["C5-C6", "C6-C7"]),
     ("levels never named",
      "Lumbar facet injections under fluoroscopic control. 1 cc of 0.5% Marcaine was injected into each facet." + TOL,
      []),

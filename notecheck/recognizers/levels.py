@@ -48,6 +48,8 @@ _AFTER_SIDE = re.compile(rf"^{_AFTER_FILLER}\s*[,(|:-]?\s*(?:on|at|to|from)?\s*(
 _TABLE_SIDE = re.compile(r"^[ \t]*(?:\t|[ \t]{2,}|\|[ \t]*)(?P<letter>[LRB]|Lt|Rt|Bil|Bilat)(?=[ \t]*(?:\t|[ \t]{2,}|\||\r?\n|$))")
 
 
+_THEN_OTHER_SIDE = re.compile(rf"\s*,?\s*(?:and|&|then|and then|followed by)\s+(?:then\s+)?(?:on\s+)?(?:the\s+)?"
+                              rf"(?P<side>{_SIDE.pattern})", re.I)
 _BOTH_SIDES_JOINED = re.compile(r"^[a-z]+\W+(?:and|&|\+|as well as)\s+(?:then\s+)?(?:on\s+)?(?:the\s+)?$", re.I)
 
 
@@ -187,9 +189,10 @@ _NERVES_OF_BEFORE = re.compile(r"(?:medial[- ]+br[a-z]{3,7}|mbs|mbns|dorsal\s+ra
 
 
 def _nerve_range(ctx: NoteContext, m: Mention) -> bool:
-    """ "the L1 through L4 medial branches", "the medial branches of L2-L4" name nerves; "L4-5 medial
-    branch block" names the joint."""
-    if _WORDED_RANGE.search(m.text) and _NERVE_WORD_AFTER.match(ctx.text, m.end) is not None:
+    """ "the L1 through L4 medial branches", "T5-T7 MBs", "the medial branches of L2-L4" name nerves;
+    "L4-5 medial branch block" (one joint) names the joint."""
+    if (_WORDED_RANGE.search(m.text) or len(parse_level(m.text)) >= 2) \
+            and _NERVE_WORD_AFTER.match(ctx.text, m.end) is not None:
         return True
     return len(parse_level(m.text)) >= 2 and _NERVES_OF_BEFORE.search(ctx.text, max(0, m.start - 40), m.start) is not None
 
@@ -232,6 +235,9 @@ def _assign_sides(ctx: NoteContext, sites: list[_Site]) -> None:
         hit = _AFTER_SIDE.match(after)
         if hit and not ctx.boxes.unchecked(m.end + hit.start("side"), m.end + hit.end("side")):
             site.side = side_of(hit["side"])
+            then = _THEN_OTHER_SIDE.match(after, hit.end())  # "... on the left and then the right"
+            if then and _opposite({site.side}, {side_of(then["side"])}):
+                site.side = "bilateral"
             prev = site
             continue
         column = _TABLE_SIDE.match(after)
@@ -438,8 +444,9 @@ def recognize_levels(ctx: NoteContext) -> list[Level]:
                 for joint in sides:
                     # "L side first: ... pillars; same procedure repeated on the R": a joint no side was
                     # written at was done on the side the description named first as well
-                    if not sides[joint] and _opposite({side}, body_note_sides):
-                        sides[joint] |= body_note_sides
+                    other = {"left": "right", "right": "left"}.get(side)
+                    if not sides[joint] and other in body_note_sides:
+                        sides[joint].add(other)
                     sides[joint].add(side)
     # "LATERALITY: Bilateral" over a description that names the left and then the right, though only the
     # second side's nerves are written out: every joint was done on both sides
