@@ -40,7 +40,7 @@ DOSE = re.compile(
 )
 MIXTURE = re.compile(
     rf"(?P<vol>{VOLUME.pattern})\s*(?:(?:into|in|to|at)\s+)?(?:(?:per|each|/)\s*(?:of\s+the\s+(?:\w+\s+)?)?(?:joints?|levels?|sites?|nerves?|sides?|targets?)\s+)?(?:total\s+)?(?:of\s+)?(?:(?:a|an|the|this|same)\s+)?(?:(?:{_NUM})\s*{_ML}\s+)?"
-    rf"(?:\d+\s*:\s*\d+\s+)?(?:(?:{_PCT}|\d+\s*mg\s*/\s*ml)\s+)?(?:steroid\s+|treatment\s+|injectate\s+|local\s+anesthetic\s+)?"
+    rf"(?:\d+\s*:\s*\d+\s+|(?:equal[- ]parts?|equal[- ]volumes?|50/50|1:1)[- ]?\s*)?(?:(?:{_PCT}|\d+\s*mg\s*/\s*ml)\s+)?(?:steroid\s+|treatment\s+|injectate\s+|local\s+anesthetic\s+)?"
     r"(?:solution|mixture|mix|combination|cocktail|injectate|preparation|medications?|medication\s+mixture|"
     r"(?=containing|consisting of|comprised of|made up of))\b",
     re.I,
@@ -61,7 +61,7 @@ _ATTACH_BEFORE = re.compile(
     re.I,
 )
 _ATTACH_AFTER = re.compile(
-    rf"^\s*(?:\([^)]{{0,30}}\)\s*)?(?:\d+(?:\.\d+)?\s*mg\s+(?:diluted\s+|mixed\s+)?(?:in|into|to)\s+(?:a\s+total\s+of\s+)?$)?(?:,?\s*(?:approximately|approx\.?|about|~)\s*)?(?:[,|]?\s*(?:{_PCT}|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:()|-]*\s*(?:(?:plain|preservative[- ]free|pf|with epi(?:nephrine)?)\s*)?(?:(?:approximately|approx\.?|about|~)\s*)?"
+    rf"^\s*\)?\s*(?:\([^)]{{0,30}}\)\s*)?(?:\d+(?:\.\d+)?\s*mg\s+(?:diluted\s+|mixed\s+)?(?:in|into|to)\s+(?:a\s+total\s+of\s+)?$)?(?:,?\s*(?:approximately|approx\.?|about|~)\s*)?(?:[,|]?\s*(?:{_PCT}|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:()|-]*\s*(?:(?:plain|preservative[- ]free|pf|with epi(?:nephrine)?)\s*)?(?:(?:approximately|approx\.?|about|~)\s*)?"
     # a form's own label for the volume: "Bupivacaine 0.75%   Volume per nerve: 0.4 mL"
     r"(?:(?:total\s+)?vol(?:ume)?(?:\s*(?:per|/)\s*(?:nerve|level|joint|site|side|cannula|target|injection))?\s*[:=]?\s*)?"
     r"(?:x\s*)?$",
@@ -70,7 +70,7 @@ _ATTACH_AFTER = re.compile(
 _DOSE_BEFORE = re.compile(r"^\s*(?:o[fn]\s+)?(?:(?:preservative[- ]free|pf)\s+)?$", re.I)
 _DOSE_AFTER = re.compile(rf"^\s*(?:\([^)]{{0,30}}\)\s*)?(?:,?\s*{_PCT}\s*)?[,:(-]?\s*$", re.I)
 _CONC_BEFORE = re.compile(r"^\s*(?:of\s+)?(?:(?:preservative[- ]free|pf|plain)\s+)?(?:solution\s+of\s+)?$", re.I)
-_CONC_AFTER = re.compile(r"^\s*(?:\([^)]{0,30}\)\s*)?[,:(|-]?\s*$", re.I)  # "|": a medication table's cell
+_CONC_AFTER = re.compile(r"^\s*\)?\s*(?:\([^)]{0,30}\)\s*)?[,:(|-]?\s*$", re.I)  # "|": a medication table's cell
 _TRAILING_TOTAL = re.compile(
     r"^[^.;]{0,40}?(?:[,;(]|\bto\b|\bfor\b)\s*(?:(?:for\s+)?(?:a\s+)?total(?:\s+(?:volume|injectate|of))*\s*(?:of\s+)?(?P<vol>[\d./]+\s*(?:cc|ml|mls)\b)"
     r"|(?P<vol_>[\d./]+\s*(?:cc|ml|mls))\s+(?:(?:in\s+)?total(?:\s+vol(?:ume)?)?|per\s+(?:joint|jt|jnt|level|lvl|site|nerve|side|target|injection)|each|ea)\b)",
@@ -156,6 +156,12 @@ class DrugQuantities:
     spans: tuple[tuple[int, int], ...] = ()
 
 
+def _starts_line(text: str, at: int) -> bool:
+    """Is ``at`` the first non-blank character of its line (a list row's first word)?"""
+    line_start = text.rfind("\n", 0, at) + 1
+    return line_start > 0 and not text[line_start:at].strip(" \t-*\u2022")
+
+
 def attribute_quantities(sentence: str, drugs: list[tuple[int, int]], contrast: list[bool] | None = None) -> list[DrugQuantities]:
     """For each drug mention (offsets into ``sentence``), the concentration, dose and volume written for it.
 
@@ -204,7 +210,11 @@ def attribute_quantities(sentence: str, drugs: list[tuple[int, int]], contrast: 
                     q.dose = d; spans.append((s, e)); break
         # volume: attached to this drug
         for s, e, v in reversed(volumes):
-            if e <= ds and s >= prev_end and _ATTACH_BEFORE.match(sentence[e:ds]):
+            # not the volume closing the row above, whose own drug it follows ("iohexol 240 - 0.4 mL\n
+            # methylprednisolone acetate - 80 mg"); a wrapped sentence ("... 40 mg with 1 mL\nbupivacaine") is no row
+            own_line_drug = (i > 0 and "\n" in sentence[e:ds] and "\n" not in sentence[prev_end:s]
+                             and _starts_line(sentence, ds) and _starts_line(sentence, drugs[i - 1][0]))
+            if e <= ds and s >= prev_end and _ATTACH_BEFORE.match(sentence[e:ds]) and not own_line_drug:
                 q.volume_ml = v; spans.append((s, e)); break
         if q.volume_ml is None:
             for s, e, v in volumes:

@@ -6,9 +6,12 @@ component is one pass over the tokens (~0.1 ms a note) and honours what matters 
 - a blank line, or a line break before a heading, bullet, number or capital, starts a sentence;
 - a line break inside running text (the next line starts lower case) does not;
 - ``.``, ``!``, ``?`` (or ``.)``) followed by a capital or digit start a sentence, except after abbreviations; so does
-  ``.`` followed by a lower-case clause opener ("then", "she", "needles"), for notes typed in lower case.
+  ``.`` followed by a lower-case clause opener ("then", "she", "needles"), for notes typed in lower case;
+  leader dots ("Lidocaine 1% ..... 1.5 mL") end nothing.
 """
 
+
+import re
 
 import numpy
 from spacy.attrs import IDX, IS_SPACE, SENT_START
@@ -75,6 +78,9 @@ class _Tokens:
         self.idx, self.spaces = (column.tolist() for column in doc.to_array([IDX, IS_SPACE]).T)
 
 
+_LEADER_DOTS = re.compile(r"\.{3,}$")
+
+
 def sentence_starts(doc: Doc, tokens: "_Tokens | None" = None) -> list[bool]:
     """Whether each token starts a sentence, from line layout and sentence punctuation."""
     text = doc_text(doc)
@@ -95,7 +101,8 @@ def sentence_starts(doc: Doc, tokens: "_Tokens | None" = None) -> list[bool]:
             gap = text[idx[prev] + len(prev_text): idx[i]]
             if "\n" in gap:
                 start = gap.count("\n") >= 2 or tok_text in _BULLETS or _starts_new_line_sentence(prev_text, tok_text)
-            elif prev_text in _FINAL or prev_text.endswith((".", "!", "?")) and len(prev_text) > 1 and not prev_text[0].isdigit():
+            elif (prev_text in _FINAL or prev_text.endswith((".", "!", "?")) and len(prev_text) > 1
+                  and not prev_text[0].isdigit()) and not _LEADER_DOTS.match(prev_text):  # "Lidocaine 1% ..... 1.5 mL"
                 word = prev_text.rstrip(".!?").lower()
                 before = texts[prev - 1].lower() if prev > 0 else ""
                 abbreviation = word in _ABBREVIATIONS or (prev_text == "." and before in _ABBREVIATIONS)

@@ -494,6 +494,15 @@ MED_CASES = [
      "1 mL per site.\nInjected 1 mL total of 0.5% bupivicaine with 20 mg Kenalog." + TOL,
      [("lidocaine", "anesthetic", "1%", None, 1.0, False), ("bupivacaine", "anesthetic", "0.5%", None, 1.0, True),
       ("triamcinolone", "steroid", None, "20 mg", 1.0, True)]),
+    ("a drug taken back in dictation",
+     "PROCEDURE: Right C5 and C6 medial branch RFA under fluoroscopy. Skin local with 1% lidocaine, 1 mL per site. "
+     "0.5 mL of 2% lidocaine... no, correction, 0.5 mL of 0.5% bupivacaine was injected through each cannula." + TOL,
+     [("lidocaine", "anesthetic", "1%", None, 1.0, False), ("bupivacaine", "anesthetic", "0.5%", None, 0.5, True)]),
+    ("a medication record with leader dots",
+     "PROCEDURE: Right L4-5 medial branch block under fluoroscopy. Skin wheal with 1% lidocaine, 0.5 mL per site."
+     + " 0.3 mL of 0.5% bupivacaine at each nerve." + TOL + "\n\nMedication record\n  Lidocaine 1% ..... 1.5 mL total, "
+     "skin\n",
+     [("lidocaine", "anesthetic", "1%", None, 0.5, False), ("bupivacaine", "anesthetic", "0.5%", None, 0.3, True)]),
     ("a contrast allergy is not contrast given",
      "PROCEDURE: Right L4-5 facet joint injection.\nContrast: none (iodinated contrast allergy - hives)\n" + FLUORO
      + "0.5 mL of 0.5% bupivacaine was injected into the joint." + TOL,
@@ -615,6 +624,10 @@ GUIDANCE_CASES = [
      "Procedure: R L4-5 facet joint injection - landmark technique\nNote: the C-arm was out of service today.\nA: "
      "Tolerated OK.\nP: f/u 4 wks; repeat under fluoroscopy if needed.",
      [("fluoroscopy", True)], []),
+    ("an ultrasound's transverse oblique view",
+     "PROCEDURE: Bilateral L5-S1 facet joint injections under ultrasound guidance. In the transverse oblique view the "
+     "L5-S1 facet joint line was visualised and a needle advanced in plane." + TOL,
+     [("ultrasound", False)], []),
     ("CT that had been requested was not used",
      "PROCEDURE: Right L4-5 facet joint injection.\nCT guidance had been requested because of his scoliosis, but the "
      "CT suite was unavailable today; the procedure was done under fluoroscopy instead. A needle was placed." + TOL,

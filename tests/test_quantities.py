@@ -16,6 +16,16 @@ def _run(sentence, drugs, contrast=()):
 
 @pytest.mark.parametrize("sentence, drugs, expected", [
     ("0.5 cc of 0.5% Marcaine was injected.", ["Marcaine"], [("0.5%", None, 0.5)]),
+    ("Naropin (ropivacaine) 0.5%, 0.5 mL per nerve, was injected.", ["Naropin", "ropivacaine"],
+     [(None, None, None), ("0.5%", None, 0.5)]),  # the generic in brackets carries the quantities after them
+    ("I then injected 1 mL of an equal-parts mixture of 0.5% bupivacaine and triamcinolone 40 mg/mL.",
+     ["bupivacaine", "triamcinolone"], [("0.5%", None, 1.0), ("40 mg/mL", None, 1.0)]),
+    ("Injected 1 mL total of 0.5% bupivicaine with 20 mg Kenalog.", ["bupivicaine", "Kenalog"],
+     [("0.5%", None, 1.0), (None, "20 mg", 1.0)]),
+    ("MAR:\n  iohexol 240 - 0.4 mL\n  methylprednisolone - 80 mg total", ["iohexol", "methylprednisolone"],
+     [(None, None, 0.4), (None, "80 mg", None)]),  # a row's volume is not the next row's
+    ("Methylprednisolone 40 mg with 1 mL\nbupivacaine 0.25% injected.", ["Methylprednisolone", "bupivacaine"],
+     [(None, "40 mg", 1.0), ("0.25%", None, 1.0)]),  # a wrapped line is no row
     ("1/2 cc of 0.25% bupivacaine was injected into the joint.", ["bupivacaine"], [("0.25%", None, 0.5)]),
     ("1cc of a 10cc solution of Marcaine 0.5% and 100 milligrams of methylprednisolone was injected.",
      ["Marcaine", "methylprednisolone"], [("0.5%", None, 1.0), (None, "100 mg", 1.0)]),

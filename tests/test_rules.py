@@ -61,6 +61,10 @@ RULE_CASES = [
      False),
     ("MEDICATION_MISSING", GOOD_PROCEDURE.replace("0.5 mL of 0.5% bupivacaine with 10 mg triamcinolone was injected",
                                                   "the joints were injected"), True),
+    ("MEDICATION_MISSING", GOOD_PROCEDURE.replace(
+        "needles were placed into each joint and 0.5 mL of 0.5% bupivacaine with 10 mg triamcinolone was injected into "
+        "each joint.", "Skin wheals with 1% lidocaine, 2 mL per site. Needles were placed and each joint was injected."),
+     True),
     # the skin local is not the injectate, even counted "per site"
     ("MEDICATION_MISSING", GOOD_PROCEDURE.replace(
         "needles were placed into each joint and 0.5 mL of 0.5% bupivacaine with 10 mg triamcinolone was injected into "

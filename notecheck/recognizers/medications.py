@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 
 from ..quantities import attribute_quantities, standalone_volume
+from ..resources import load
 from ..report import Medication
 from .context import NoteContext
 
@@ -33,11 +34,20 @@ _SKIN_SUBJECT = re.compile(
     re.I,
 )
 #: the drug's own words say skin ("1% lidocaine skin infiltration, 1 mL per site", "lido 1% skin wheal")
+#: ("Lidocaine 1% ..... 1.5 mL total, skin" in a medication record)
 _SKIN_NEXT = re.compile(
-    r"[\s,]*(?:\([^)]{0,20}\)\s*)?(?:\d*\.?\d+\s*(?:ml|cc)\s*)?(?:(?:for|to|at)\s+(?:the\s+)?)?"
+    r"(?:[\s,.:|-]|\([^)]{0,20}\)|\d*\.?\d+\s*(?:%|ml|cc)?|total\b)*(?:(?:for|to|at)\s+(?:the\s+)?)?"
     r"(?:skin|subcutaneous|subq|s\.q\.|wheals?|local infiltration)(?![A-Za-z])",
     re.I,
 )
+#: ... or the words just before it do ("Skin wheals with 1% lidocaine, 2 mL per site")
+_SKIN_BEFORE = re.compile(
+    r"(?<![A-Za-z])(?:skin|wheals?|subcutaneous(?:\s+tissues?)?)(?:\s+[a-z]+){0,2}?\s+(?:with|of|using)\s+"
+    r"(?:\d*\.?\d+\s*%\s*)?$",
+    re.I,
+)
+#: a drug said and at once taken back in dictation (scope.json "correction")
+_RETRACTED = re.compile(load("scope.json")["correction"]["retracted_after"], re.I)
 #: "T6 medial branch | Left | 0.4 mL": a table row's volume cell, under the injectate named above the table
 _VOLUME_CELL = re.compile(r"\|\s*\d*\.?\d+\s*(?:ml|cc)\s*(?:\||$)", re.I)
 _INJECT = re.compile(r"inject\w*|instill\w*|administer\w*|deliver\w*|placed|per (?:level|joint|site|nerve)|each (?:level|joint|site)", re.I)
@@ -53,7 +63,8 @@ def _is_skin_local(sentence: str, start: int, end: int, role: str, alone: bool, 
         return True
     if label.rstrip().endswith(":") and _SKIN_SUBJECT.search(label.rstrip() + " " + sentence[:start]):
         return True  # "Skin local:" on the line above "1% lidocaine, 1 mL per site."
-    if _SKIN_NEXT.match(sentence, end):  # "per site" then counts skin sites; a joint or nerve still wins
+    if _SKIN_NEXT.match(sentence, end, end + 40) or _SKIN_BEFORE.search(sentence, max(0, start - 50), start):
+        # "per site" then counts skin sites; a joint or nerve still wins
         return not any("site" not in m.group().lower()
                        for m in _TARGET.finditer(sentence[max(0, start - 40): end + 60]))
     window = sentence if alone else sentence[max(0, start - 70): end + 70]
@@ -71,7 +82,8 @@ def recognize_medications(ctx: NoteContext) -> list[Medication]:
         if m.negated:
             absent_from.setdefault((m.sentence, m.meta["generic"]), m.start)
     mentions = [m for m in current if not m.negated
-                and m.start < absent_from.get((m.sentence, m.meta["generic"]), m.start + 1)]
+                and m.start < absent_from.get((m.sentence, m.meta["generic"]), m.start + 1)
+                and not _RETRACTED.match(ctx.text, m.end, m.end + 40)]  # "2% lidocaine... no, correction, ..."
     named_contrast = [m for m in mentions if m.meta["role"] == "contrast" and m.meta["generic"] != "contrast"]
     # "Omnipaque 240 dye": the generic word is the same drug; once a contrast is named, "contrast" is that one
     # ("Contrast: Omnipaque 240" ... "0.2 mL contrast each" is the Omnipaque's volume).
