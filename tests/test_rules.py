@@ -278,6 +278,15 @@ def test_medical_necessity_rules(code, history, expected):
     ("Walking is limited to about 15 minutes.", False),
     ("The pain now limits him to about 10 minutes of walking.", False),
     ("He has given up his vegetable garden.", False),
+    # a limitation word and an everyday activity in one clause, however the sentence is built
+    ("Gardening and standing at his workbench are limited to about 15 minutes.", False),
+    ("She now has to sit down during lessons and cannot manage a full day on her feet in the classroom.", False),
+    ("He now has to sit down after 10 minutes of standing at his job as a machinist.", False),
+    ("Finds it hard to stand long enough to cook supper.", False),
+    # not a daily activity: the exam's range of motion, the procedure itself, logistics
+    ("Lumbar rotation is limited to 30 degrees with standing.", True),
+    ("She cannot lie still on the table without sedation.", True),
+    ("Travels 2 hrs and cannot easily return for a second visit.", True),
 ])
 def test_functional_impairment_is_a_named_activity(function, expected):
     history = GOOD_HISTORY.replace("ODI 38%, unable to stand more than 20 minutes. ", function + " ")

@@ -38,6 +38,9 @@ def _patterns() -> dict:
         "care_weeks": c(h["conservative_care"]["weeks"], re.I),
         "scales": {name: c(p, re.I) for name, p in h["functional"]["scales"].items()},
         "deficit": c(h["functional"]["deficit"], re.I),
+        "pair_cue": c(h["functional"]["pair_cue"], re.I),
+        "pair_activity": c(h["functional"]["pair_activity"], re.I),
+        "pair_not": c(h["functional"]["pair_not"], re.I),
         "score": c(h["pain_score"]["pattern"], re.I),
         "score_pre": c(h["pain_score"]["pre"], re.I),
         "score_post": c(h["pain_score"]["post"], re.I),
@@ -181,7 +184,28 @@ def functional_impairment(ctx: NoteContext) -> FunctionalImpairment:
         for start, end in ctx.spans_in(deficit, s) if deficit else ():
             if not _blank_field(ctx, p, s.start + end):
                 spans.append((s.start + start, s.start + end))
+        spans += [(s.start + a, s.start + b) for a, b in _limited_activities(ctx, p, s)]
     return FunctionalImpairment(documented=bool(spans), scales=scales, spans=sorted(set(spans)))
+
+
+_CLAUSE_BREAK = re.compile(r"[.;:!?]|,\s+(?:and|but|which|while)\b")
+
+
+def _limited_activities(ctx: NoteContext, p: dict, s) -> list[tuple[int, int]]:
+    """A limitation word and an everyday activity in one clause ("standing at his workbench are limited to
+    about 15 minutes", "has to sit down after 10 minutes of standing at his job"), not an exam's range of
+    motion."""
+    out = []
+    for cue in (p["pair_cue"].finditer(s.text) if ctx.may_hold(p["pair_cue"], s) else ()):
+        breaks = [m.end() for m in _CLAUSE_BREAK.finditer(s.text, 0, cue.start())]
+        after = _CLAUSE_BREAK.search(s.text, cue.end())
+        clause_start, clause_end = (breaks[-1] if breaks else 0), (after.start() if after else len(s.text))
+        clause = s.text[clause_start:clause_end]
+        activity = p["pair_activity"].search(clause)
+        if activity and not p["pair_not"].search(clause) and not _blank_field(ctx, p, s.start + cue.end()):
+            out.append((clause_start + min(activity.start(), cue.start() - clause_start),
+                        clause_start + max(activity.end(), cue.end() - clause_start)))
+    return out
 
 
 _SENTENCE_END = re.compile(r"[.;!?](?:\s+|$)")
