@@ -224,6 +224,10 @@ NECESSITY_CASES = [
     ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Radicular sx: none"), False),
     ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Radicular symptoms: denies"), False),
     ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Radicular sx: L5 distribution, left"), True),
+    ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Dx: lumbar spondylosis w/o radiculopathy."), False),
+    ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Radicular symptoms: [ ] Yes   [X] No"), False),
+    ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Radicular sx ....... denies"), False),
+    ("RADICULAR_SYMPTOMS", GOOD_HISTORY.replace("No radicular symptoms.", "Radicular symptoms: [X] Yes   [ ] No"), True),
     # how long a flare has lasted is not how long the pain has
     ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("Axial low back pain for 2 years",
                                                    "Chronic axial low back pain, worse over the last 3 weeks"), True),
@@ -315,6 +319,8 @@ def test_functional_impairment_is_a_named_activity(function, expected):
     ("", "1/10 cc Omnipaque 240 at each nerve.", True),  # a volume, not a score
     ("", "Pre-Proc NRS: 7\nPost-Proc NRS (30 min): 1", False),
     ("", "Pre-procedure pain (NRS): 6. Post-procedure pain (NRS): 1 at 20 min.", False),  # the scale in brackets
+    ("", "Pain score pre-procedure (0-10): 7\nPain score post-procedure (0-10): 2", False),  # the scale in the label
+    ("", "pain befor 8/10\npain after 3/10", False),  # misspelt
     ("\nAllergies: iodinated contrast (hives).\nBP 138/84.\nNRS pre 6/10.\n", "NRS post 2/10 at 20 min.", False),
     # a vitals table: its first row is before, its last after
     ("", "\nVitals\n Time   BP       HR   Pain\n 0810   146/90   88   7/10\n 0855   128/78   70   2/10\n", False),

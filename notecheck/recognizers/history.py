@@ -243,7 +243,7 @@ def pain_scores(ctx: NoteContext) -> list[PainScore]:
                         out.append(PainScore(scale=scale, value=float(value), timing=timing, spans=span))
                 scale_before = scale
                 continue
-            value = _number(m["value"] or m["value2"] or m["value3"] or m["value4"], p["words"])
+            value = _number(m["value"] or m["value2"] or m["value3"] or m["value4"] or m["value5"], p["words"])
             if value is None or value > 10:
                 continue
             before = s.text[max(0, m.start() - 45):m.start()]
