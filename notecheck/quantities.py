@@ -61,7 +61,7 @@ _ATTACH_BEFORE = re.compile(
     re.I,
 )
 _ATTACH_AFTER = re.compile(
-    rf"^\s*\)?\s*(?:\([^)]{{0,30}}\)\s*)?(?:\d+(?:\.\d+)?\s*mg\s+(?:diluted\s+|mixed\s+)?(?:in|into|to)\s+(?:a\s+total\s+of\s+)?$)?(?:,?\s*(?:approximately|approx\.?|about|~)\s*)?(?:[,|]?\s*(?:{_PCT}|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:()|-]*\s*(?:(?:plain|preservative[- ]free|pf|with epi(?:nephrine)?)\s*)?(?:(?:approximately|approx\.?|about|~)\s*)?"
+    rf"^\s*\)?\s*(?:\([^)]{{0,30}}\)\s*)?(?:(?:was|were)\s+(?:used|given|injected|administered)\s*[:,-]\s*)?(?:\d+(?:\.\d+)?\s*mg\s+(?:diluted\s+|mixed\s+)?(?:in|into|to)\s+(?:a\s+total\s+of\s+)?$)?(?:,?\s*(?:approximately|approx\.?|about|~)\s*)?(?:[,|]?\s*(?:{_PCT}|\d+(?:\.\d+)?\s*mg(?:\s*/\s*(?:1\s*)?ml)?|[1-3][0-9]0))*\s*[,:()|-]*\s*(?:(?:plain|preservative[- ]free|pf|with epi(?:nephrine)?)\s*)?(?:(?:approximately|approx\.?|about|~)\s*)?"
     # a form's own label for the volume: "Bupivacaine 0.75%   Volume per nerve: 0.4 mL"
     r"(?:(?:total\s+)?vol(?:ume)?(?:\s*(?:per|/)\s*(?:nerve|level|joint|site|side|cannula|target|injection))?\s*[:=]?\s*)?"
     r"(?:x\s*)?$",

@@ -4,7 +4,8 @@ Why not PyRuSH: measured here it costs ~30 ms of a ~40 ms note (pure-Python rule
 needs boundaries that keep a heading, a bullet or a list item out of the next sentence's scope. This
 component is one pass over the tokens (~0.1 ms a note) and honours what matters for scope:
 - a blank line, or a line break before a heading, bullet, number or capital, starts a sentence;
-- a line break inside running text (the next line starts lower case) does not;
+- a line break inside running text (the next line starts lower case, or the line ends on "of", "with", "and"
+  ...) does not;
 - ``.``, ``!``, ``?`` (or ``.)``) followed by a capital or digit start a sentence, except after abbreviations; so does
   ``.`` followed by a lower-case clause opener ("then", "she", "needles"), for notes typed in lower case;
   leader dots ("Lidocaine 1% ..... 1.5 mL") end nothing.
@@ -36,9 +37,15 @@ _CLAUSE_OPENERS = {
 _FINAL = {".", "!", "?"}
 
 
+#: a line that ends on one of these is wrapped mid-phrase ("Each site received 1 mL of\n0.25% bupivacaine")
+_CONTINUES = {"of", "with", "and", "or", "to", "at", "in", "into", "per", "by", "for", "the", "a", "an", ","}
+
+
 def _starts_new_line_sentence(prev_text: str, tok_text: str) -> bool:
     if prev_text[-1:] in {".", ":", ";", "!", "?", ")"}:
         return True
+    if prev_text.lower() in _CONTINUES:
+        return False
     first = tok_text[:1]
     return not first.islower()
 

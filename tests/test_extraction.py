@@ -503,6 +503,10 @@ MED_CASES = [
      + " 0.3 mL of 0.5% bupivacaine at each nerve." + TOL + "\n\nMedication record\n  Lidocaine 1% ..... 1.5 mL total, "
      "skin\n",
      [("lidocaine", "anesthetic", "1%", None, 0.5, False), ("bupivacaine", "anesthetic", "0.5%", None, 0.3, True)]),
+    ("a line wrapped after 'of' before the drug's strength",
+     "PROCEDURE: Left L4-5 medial branch RFA under fluoroscopy. Each site received 1 mL of\n0.25% bupivacaine through "
+     "the cannula, and lesions were made at 85 degrees C." + TOL,
+     [("bupivacaine", "anesthetic", "0.25%", None, 1.0, True)]),
     ("a contrast allergy is not contrast given",
      "PROCEDURE: Right L4-5 facet joint injection.\nContrast: none (iodinated contrast allergy - hives)\n" + FLUORO
      + "0.5 mL of 0.5% bupivacaine was injected into the joint." + TOL,

@@ -24,6 +24,7 @@ def _run(sentence, drugs, contrast=()):
      [("0.5%", None, 1.0), (None, "20 mg", 1.0)]),
     ("MAR:\n  iohexol 240 - 0.4 mL\n  methylprednisolone - 80 mg total", ["iohexol", "methylprednisolone"],
      [(None, None, 0.4), (None, "80 mg", None)]),  # a row's volume is not the next row's
+    ("Because of the allergy, 2% lidocaine was used: 0.5 mL per nerve.", ["lidocaine"], [("2%", None, 0.5)]),
     ("Methylprednisolone 40 mg with 1 mL\nbupivacaine 0.25% injected.", ["Methylprednisolone", "bupivacaine"],
      [(None, "40 mg", 1.0), ("0.25%", None, 1.0)]),  # a wrapped line is no row
     ("1/2 cc of 0.25% bupivacaine was injected into the joint.", ["bupivacaine"], [("0.25%", None, 0.5)]),
