@@ -253,7 +253,7 @@ class TargetScope:
                 current = not blocking
                 reason = f"modifier:{blocking[0]}" if blocking else f"section:{section or 'none'}"
             negated = any(m in self.negating for m in mods)
-            if self.placeholder_value.match(text[span.end_char:span.end_char + 12]) \
+            if self.placeholder_value.match(text[span.end_char:span.end_char + 40]) \
                     or self.field_value_negation.match(text, span.end_char, span.end_char + 40):
                 negated = True  # "Fluoroscopy used: ***", "CT - No"
             heading = titles.get(span.start)

@@ -666,6 +666,12 @@ def test_landmark_technique_is_recorded_with_its_span():
 # --- tolerance ----------------------------------------------------------------------------------------
 
 TOLERANCE_CASES = [
+    ("misspelt, doubled letter", "PROCEDURE: Right L4-5 facet injection under fluoroscopy. pt toleratted well.", True, []),
+    ("a table row", "PROCEDURE: Right L4-5 facet injection under fluoroscopy.\nCOMPLICATIONS | None\nTOLERANCE | Good", True, []),
+    ("a field left unfilled", "PROCEDURE: Right L4-5 facet injection under fluoroscopy. Needle placed.\nPatient tolerated "
+                              "procedure: ***", False, []),
+    ("activity as tolerated is an instruction", "PROCEDURE: Right L4-5 facet injection under fluoroscopy. Needle "
+                                                "placed.\nPlan: Activity as tolerated, ice, return in 4 weeks.", False, []),
     ("tolerance under a vitals table",
      "PROCEDURE: Left L4-5 facet joint injection under fluoroscopy. Needle placed.\n\nVitals:\n pre   BP 150/92  "
      "pain 8/10\n post  BP 128/74  pain 2/10\n\nPatient tolerated the procedure well, no complications.", True, []),
