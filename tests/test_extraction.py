@@ -290,6 +290,11 @@ LEVEL_CASES = [
      "Procedure: Right T5-T7 MBs (thoracic medial branch blocks), diagnostic #1\n" + FLUORO + "needles placed; 0.5 mL "
      "0.5% bupivacaine per nerve." + TOL,
      [("T6-T7", "right", True), ("T7-T8", "right", True)]),
+    ("a dictated range to L five S1, the other side done the same way",
+     "PROCEDURE: Bilateral L three four through L five S1 intraarticular facet joint injections under fluoroscopic "
+     "guidance.\nDESCRIPTION: A needle was guided into the right L three four, L four five and L five S1 facet joints "
+     "in turn. The left side was then done in the same way at all three levels." + TOL,
+     [("L3-L4", "bilateral", False), ("L4-L5", "bilateral", False), ("L5-S1", "bilateral", False)]),
     ("'medial' mistyped",
      "PROCEDURE: Rt lumbar RFA, Rt L3, L4 medail branches, under flouroscopy." + TOL,
      [("L4-L5", "right", True)]),
