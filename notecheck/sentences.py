@@ -38,7 +38,9 @@ _FINAL = {".", "!", "?"}
 
 
 #: a line that ends on one of these is wrapped mid-phrase ("Each site received 1 mL of\n0.25% bupivacaine")
-_CONTINUES = {"of", "with", "and", "or", "to", "at", "in", "into", "per", "by", "for", "the", "a", "an", ","}
+_CONTINUES = {"of", "with", "and", "or", "to", "at", "in", "into", "per", "by", "for", "the", "a", "an", ",", "from",
+              "than", "about", "approximately", "gave", "gives", "giving", "received", "provided", "reported",
+              "showed", "was", "were", "is", "are", "had", "has"}
 
 
 def _starts_new_line_sentence(prev_text: str, tok_text: str) -> bool:

@@ -364,6 +364,9 @@ def test_sedation_needs_a_stated_reason(sedation, expected):
     ("Prior blocks: #1 lidocaine 2% - 80% relief. ", "medicare", None),  # 2% is the lidocaine, not the relief
     ("Dx blocks: L4 MB + L5 DR x2 -- 95% (lido) and 85% (bupi) relief. ", "medicare", None),
     ("First diagnostic block on 5/2: 90% relief of the axial pain for 90 minutes. ", "medicare", None),
+    ("1st mbb 3 wks ago gave 60% releif x 6 hrs. ", "medicare", "PRIOR_RELIEF_INSUFFICIENT"),  # misspelt
+    ("Two diagnostic blocks at the same nerves gave\n85% and 95% relief. ", "medicare", None),  # a wrapped line
+    ("The first diagnostic block gave near-complete relief. ", "medicare", "PRIOR_RELIEF_MISSING"),  # no percent
 ])
 def test_second_block_needs_prior_relief_per_profile(relief, payer, expected):
     text = GOOD_HISTORY + relief + GOOD_PROCEDURE.replace("intra-articular facet joint injections",
