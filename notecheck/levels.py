@@ -34,6 +34,10 @@ _BARE = re.compile(r"^(?P<an>1[0-2]|[1-9])\s*(?:-|–|/)\s*(?P<b>[SL])?\s?(?P<bn
 SPOKEN_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                   "ten": 10, "eleven": 11, "twelve": 12}
 _SPOKEN = re.compile(r"(?<![A-Za-z])(" + "|".join(SPOKEN_NUMBERS) + r")(?![A-Za-z])", re.I)
+#: "the lumbar four-five facet" (the region word stands for the letter), "the lumbosacral facet joint" (L5-S1)
+_REGION_LETTER = {"cervical": "C", "thoracic": "T", "lumbar": "L"}
+_REGION_WORD = re.compile(r"^(cervical|thoracic|lumbar)\s+(?=\d)", re.I)
+_LUMBOSACRAL = re.compile(r"^lumbo-?sacral$", re.I)
 _LETTER_SPACE_DIGIT = re.compile(r"(?<![A-Za-z])([CTLS])\s+(?=\d)", re.I)
 
 
@@ -75,7 +79,9 @@ def parse_level(text: str, previous: str | None = None) -> list[str]:
     ``previous`` is the joint written just before, for list shorthand ("L3-4, 4-5" → the bare "4-5"
     takes the letter of L3-4).
     """
-    text = spoken_to_digits(text.strip())
+    text = _REGION_WORD.sub(lambda m: _REGION_LETTER[m.group(1).lower()], spoken_to_digits(text.strip()))
+    if _LUMBOSACRAL.match(text):
+        return ["L5-S1"]
     m = _ATOM.match(text)
     if m:
         letter = m["a"].upper()

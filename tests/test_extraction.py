@@ -295,6 +295,22 @@ LEVEL_CASES = [
      "guidance.\nDESCRIPTION: A needle was guided into the right L three four, L four five and L five S1 facet joints "
      "in turn. The left side was then done in the same way at all three levels." + TOL,
      [("L3-L4", "bilateral", False), ("L4-L5", "bilateral", False), ("L5-S1", "bilateral", False)]),
+    ("a level named by its region, in words",
+     "Seen today for a therapeutic injection of the lumbar four-five facet joints, both sides. " + FLUORO
+     + "needles were placed into both joints." + TOL,
+     [("L4-L5", "bilateral", False)]),
+    ("the lumbosacral facet joints",
+     "Procedure: Bilateral intra-articular injection of the lumbosacral facet joints under fluoroscopic guidance. "
+     "Needles placed into both joints." + TOL,
+     [("L5-S1", "bilateral", False)]),
+    ("a side field with a lone letter",
+     "Procedure: Diagnostic cervical medial branch block - third occipital nerve, C3 MBN and C4 MBN.\nSide: R\n" + FLUORO
+     + "needles placed; 0.3 mL 0.5% bupivacaine per nerve." + TOL,
+     [("C2-C3", "right", True), ("C3-C4", "right", True)]),
+    ("slashed joints before 'facet joints' after a block word",
+     "Procedure: Bilateral diagnostic medial branch blocks, T12/L1 and L1/2 facet joints (T11, T12 and L1 medial "
+     "branches, both sides)\n" + FLUORO + "needles placed." + TOL,
+     [("T12-L1", "bilateral", False), ("L1-L2", "bilateral", False)]),
     ("'medial' mistyped",
      "PROCEDURE: Rt lumbar RFA, Rt L3, L4 medail branches, under flouroscopy." + TOL,
      [("L4-L5", "right", True)]),

@@ -133,7 +133,7 @@ def _sites_from_levels(ctx: NoteContext, mentions: list[Mention] | None = None) 
     prev: _Site | None = None
     if mentions is None:
         mentions = ctx.current("LEVEL", "LEVEL_CONT", "NERVE")
-    nerves = [(n.start, n.end) for n in mentions if n.label == "NERVE"]
+    nerves = [(n.start, n.end) for n in mentions if n.label == "NERVE" and not _names_joints(ctx, n)]
     for m in _atoms([m for m in mentions if m.label in ("LEVEL", "LEVEL_CONT")]):
         if _IMAGED.search(ctx.text[max(0, m.start - 60):m.start]):
             continue  # levels imaged, not treated
@@ -208,6 +208,15 @@ def _nerve_range_sites(ctx: NoteContext, mentions: list[Mention]) -> list[_Site]
     return sites
 
 
+_JOINT_WORD_AFTER = re.compile(r"\s+(?:(?:facet|zygapophys[ie]al|apophys[ie]al)\s+)?(?:joints?|jts?)\b", re.I)
+
+
+def _names_joints(ctx: NoteContext, m: Mention) -> bool:
+    """ "medial branch blocks, T12/L1 and L1/2 facet joints": the slashed pairs before "facet joints" are
+    joints, not a list of nerves."""
+    return "/" in m.text and _JOINT_WORD_AFTER.match(ctx.text, m.end) is not None
+
+
 def _sites_from_nerves(ctx: NoteContext, mentions: list[Mention] | None = None) -> list[_Site]:
     if mentions is None:
         mentions = ctx.current("LEVEL", "NERVE")
@@ -217,7 +226,7 @@ def _sites_from_nerves(ctx: NoteContext, mentions: list[Mention] | None = None) 
             sites.append(_Site(m, [], derived=True, ton=True))
             continue
         nerves = parse_nerves(m.text)
-        if nerves:
+        if nerves and not _names_joints(ctx, m):
             sites.append(_Site(m, [], derived=True, nerves=nerves))
     return sites
 
@@ -298,7 +307,13 @@ def _note_side(ctx: NoteContext) -> str | None:
     sides = set()
     for i in sorted(indexes):
         sides |= {side for _, side in _side_hits(ctx, ctx.sentences[i].start, ctx.sentences[i].end)}
+        letter = _SIDE_LETTER_FIELD.match(ctx.sentences[i].text)
+        if letter:  # "Side: R": a field's lone letter is a side, with no level after it
+            sides.add(side_of(letter["side"]))
     return sides.pop() if len(sides) == 1 else None
+
+
+_SIDE_LETTER_FIELD = re.compile(r"^\s*[-*]?\s*(?:(?:side|laterality)\s*:\s*)?(?P<side>[LRB]|Lt|Rt|Bil)\.?\s*$", re.I)
 
 
 _CORRECTION = {key: re.compile(resources.load("scope.json")["correction"][key], re.I)
