@@ -528,6 +528,11 @@ MED_CASES = [
      "PROCEDURE: Left L4-5 medial branch RFA under fluoroscopy. Each site received 1 mL of\n0.25% bupivacaine through "
      "the cannula, and lesions were made at 85 degrees C." + TOL,
      [("bupivacaine", "anesthetic", "0.25%", None, 1.0, True)]),
+    ("a consent on its heading's line, the procedure on the next",
+     "Procedure: Left C5-6 facet joint injection under fluoroscopy.\nConsent: signed, risks reviewed (bleeding, "
+     "infection).\nPt placed prone. Skin numbed w/ 1% xylocaine 2cc. 22g needle into the jt, 0.5 mL 0.5% bupivacaine "
+     "injected." + TOL,
+     [("lidocaine", "anesthetic", "1%", None, 2.0, False), ("bupivacaine", "anesthetic", "0.5%", None, 0.5, True)]),
     ("a contrast allergy is not contrast given",
      "PROCEDURE: Right L4-5 facet joint injection.\nContrast: none (iodinated contrast allergy - hives)\n" + FLUORO
      + "0.5 mL of 0.5% bupivacaine was injected into the joint." + TOL,
