@@ -443,6 +443,16 @@ TRAP_CASES = [
      "the third occipital nerve, three lesions are stacked across the C2-3 joint.\n\n" + FLUORO + "cannulae were "
      "placed and lesions made at 80 C." + TOL,
      ["C5-C6", "C6-C7"]),
+    ("general technique 'by way of' introduction",
+     "Right C4, C5 and C6 cervical medial branch blocks, diagnostic, under fluoroscopic guidance.\n\nBy way of general "
+     "technique, the cervical medial branches from C3 through C7 cross the waist of the articular pillar. For this "
+     "patient, the right C4, C5 and C6 articular pillars were identified and needles placed." + TOL,
+     ["C4-C5", "C5-C6"]),
+    ("a differential on its heading's line",
+     "Differential considered: cervical facet-mediated pain (favoured), myofascial pain,\ncervicogenic headache from "
+     "C2-3 (occipital component minor).\n\nProcedure: right C3 and C4 and C5 medial branch blocks. " + FLUORO
+     + "needles placed." + TOL,
+     ["C3-C4", "C4-C5"]),
     ("levels never named",
      "Lumbar facet injections under fluoroscopic control. 1 cc of 0.5% Marcaine was injected into each facet." + TOL,
      []),
