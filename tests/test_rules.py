@@ -189,6 +189,9 @@ NECESSITY_CASES = [
     ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("for 2 years", "that is chronic"), True),
     ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace("for 2 years", "for 6 weeks"), True),
     ("PAIN_DURATION_SHORT", GOOD_HISTORY, False),
+    # the number first, "of ... pain" after
+    ("PAIN_DURATION_MISSING", GOOD_HISTORY.replace("for 2 years", "").replace("Axial", "Two years of axial"), False),
+    ("PAIN_DURATION_SHORT", GOOD_HISTORY.replace("for 2 years", "").replace("Axial", "Six weeks of axial"), True),
     ("CONSERVATIVE_CARE_MISSING", GOOD_HISTORY.replace("Failed 12 weeks of physical therapy and naproxen. ", ""), True),
     ("CONSERVATIVE_CARE_MISSING", GOOD_HISTORY.replace("Failed 12 weeks of physical therapy and naproxen. ",
                                                        "She has not tried physical therapy. "), True),

@@ -108,7 +108,7 @@ def _sentences(ctx: NoteContext):
 
 #: The duration pattern's number groups and the unit group each goes with (one pair per way of writing it).
 _DURATION_NUMBERS = {"n": "unit", "n2": "unit2", "n5": "unit5", "n6": "unit6", "n7": "unit7", "n8": "unit8",
-                     "n9": "unit9"}
+                     "n9": "unit9", "n10": "unit10"}
 
 
 def pain_duration(ctx: NoteContext) -> PainDuration | None:
