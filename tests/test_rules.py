@@ -324,6 +324,9 @@ def test_functional_impairment_is_a_named_activity(function, expected):
     ("", "Pre-procedure pain (NRS): 6. Post-procedure pain (NRS): 1 at 20 min.", False),  # the scale in brackets
     ("", "Pain score pre-procedure (0-10): 7\nPain score post-procedure (0-10): 2", False),  # the scale in the label
     ("", "pain befor 8/10\npain after 3/10", False),  # misspelt
+    # no timing words at all: the first in the history is the baseline, a later one outside it the follow-up
+    ("", "She scored her pain at 7/10 on the visual analogue scale. Needles were placed and the joint injected. At "
+     "two hours she rated it 2/10 on the same scale.", False),
     ("\nAllergies: iodinated contrast (hives).\nBP 138/84.\nNRS pre 6/10.\n", "NRS post 2/10 at 20 min.", False),
     # a vitals table: its first row is before, its last after
     ("", "\nVitals\n Time   BP       HR   Pain\n 0810   146/90   88   7/10\n 0855   128/78   70   2/10\n", False),

@@ -368,7 +368,9 @@ def _score_timing(before: str, after: str, section: str | None, k: int, p: dict,
 def _baseline_and_follow_up(scores: list[PainScore], ctx: NoteContext) -> None:
     """A score of unknown timing written before the note's first score after the procedure is its baseline
     ("NRS 6/10 ... NRS 1/10 at 15 min"); one written after its last score before the procedure, in a later
-    sentence outside the history, is the follow-up ("7/10 at rest, 9/10 standing" stays the baseline)."""
+    sentence outside the history, is the follow-up ("7/10 at rest, 9/10 standing" stays the baseline). With no
+    score timed before, the first of two in order is the baseline and the last, later and outside the history,
+    the follow-up."""
     posts = [i for i, x in enumerate(scores) if x.timing == "post"]
     pres = [i for i, x in enumerate(scores) if x.timing == "pre"]
     for i, x in enumerate(scores):
@@ -380,6 +382,21 @@ def _baseline_and_follow_up(scores: list[PainScore], ctx: NoteContext) -> None:
             here, last_pre = ctx.sentence_of(x.spans[0][0]), ctx.sentence_of(scores[pres[-1]].spans[0][0])
             if here.index > last_pre.index and here.section not in _HISTORY_SECTIONS:
                 x.timing = "post"
+    if pres or len(scores) < 2:
+        return
+    # No score is timed before: with two or more, the first of them, in the history ahead of a later one
+    # outside it, is the baseline ("She scored her pain at 7/10 ... at two hours rated it at 2/10").
+    first, last = scores[0], scores[-1]
+    if first.timing == "post" and not any(x.timing == "unknown" for x in scores):
+        first_at = ctx.sentence_of(first.spans[0][0])
+        if first_at.section in _HISTORY_SECTIONS:
+            first.timing = "pre"  # "pain 6/10 right now" in the history, "1/10 at 20 minutes" after
+        return
+    if posts or first.scale != last.scale:
+        return
+    first_at, last_at = ctx.sentence_of(first.spans[0][0]), ctx.sentence_of(last.spans[0][0])
+    if last_at.index > first_at.index and last_at.section not in _HISTORY_SECTIONS:
+        first.timing, last.timing = "pre", "post"
 
 
 def prior_relief(ctx: NoteContext) -> list[PriorRelief]:
